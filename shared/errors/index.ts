@@ -1,0 +1,6 @@
+export { ErrorCode } from './codes.js';
+export { AirliftError, hasErrorCode, type ErrorContext } from './airlift-error.js';
+export * from './bundle-errors.js';
+export * from './reference-errors.js';
+export * from './command-errors.js';
+export * from './runtime-errors.js';
