@@ -1,0 +1,1 @@
+export { nodeLoadCommand } from './node-load-command.js';

@@ -1,0 +1,1 @@
+export { runNodeLoad, type NodeLoadEvent, type NodeLoadJob } from './node-loader.js';

@@ -1,0 +1,153 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { AirliftError } from '../../shared/errors/index.js';
+import type { ImageLoadOutcome, NodeLoadReport, RetagPlan, RetagPlanEntry } from '../../shared/node-job/index.js';
+import type { ContainerRuntime, RuntimeInfo } from '../runtime/index.js';
+
+/** Progress of a node job, for CLIs and (later) the control plane. */
+export type NodeLoadEvent =
+  | { readonly phase: 'load'; readonly bytes: number }
+  | { readonly phase: 'skip'; readonly reason: string }
+  | { readonly phase: 'retag'; readonly source: string; readonly target: string }
+  | { readonly phase: 'verify'; readonly outcome: ImageLoadOutcome };
+
+/** Inputs of one node job. */
+export interface NodeLoadJob {
+  readonly node: string;
+  readonly runtime: ContainerRuntime;
+  readonly plan: RetagPlan;
+  /** Opens images.tar's bytes in a form this runtime imports; called only when a load is needed. */
+  readonly openArchive: (runtime: ContainerRuntime['kind']) => Readable;
+  /** Skip the load when every target is already present with the right image (idempotent re-runs). */
+  readonly skipIfVerified?: boolean;
+  readonly signal?: AbortSignal;
+  readonly logger?: Logger;
+  readonly onEvent?: (event: NodeLoadEvent) => void;
+}
+
+/**
+ * Loads the archive into the node's runtime as a stream, retags every reference per the plan and
+ * verifies each target points at the archive's image. Never throws for image problems: the report says.
+ */
+export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
+  const started = performance.now();
+  const log = job.logger?.child({ component: 'node-load', node: job.node });
+  let info: RuntimeInfo;
+  try {
+    info = await job.runtime.info(job.signal);
+  } catch (err) {
+    return failedReport(job, started, err, { kind: job.runtime.kind, version: 'unknown', endpoint: 'unreachable' });
+  }
+  const runtime = {
+    kind: info.kind,
+    version: info.version,
+    endpoint: info.endpoint,
+    ...(info.namespace === undefined ? {} : { namespace: info.namespace }),
+  };
+  try {
+    if (job.skipIfVerified === true && job.plan.entries.length > 0 && (await allVerified(job))) {
+      job.onEvent?.({ phase: 'skip', reason: 'every target is already present with the right image' });
+      log?.info('every image already verified; load skipped');
+      const images = await Promise.all(job.plan.entries.map((entry) => verifyEntry(job, entry, true, true)));
+      return report(job, runtime, started, 0, 0, images);
+    }
+    const loadResult = await job.runtime.load(job.openArchive(job.runtime.kind), job.signal);
+    job.onEvent?.({ phase: 'load', bytes: loadResult.bytes });
+    log?.info({ bytes: loadResult.bytes, ms: loadResult.durationMs }, 'archive loaded');
+    const images: ImageLoadOutcome[] = [];
+    for (const entry of job.plan.entries) {
+      const present = (await job.runtime.inspect(entry.source, job.signal)) !== undefined;
+      let retagged = entry.source === entry.target;
+      let problem: string | undefined;
+      if (present && !retagged) {
+        job.onEvent?.({ phase: 'retag', source: entry.source, target: entry.target });
+        try {
+          await job.runtime.tag(entry.source, entry.target, job.signal);
+          retagged = true;
+        } catch (err) {
+          problem = messageOf(err);
+        }
+      }
+      const outcome = await verifyEntry(job, entry, present, retagged, problem);
+      job.onEvent?.({ phase: 'verify', outcome });
+      images.push(outcome);
+    }
+    return report(job, runtime, started, loadResult.bytes, loadResult.durationMs, images);
+  } catch (err) {
+    log?.warn({ code: err instanceof AirliftError ? err.code : 'UNEXPECTED' }, 'node load failed');
+    return failedReport(job, started, err, runtime);
+  }
+}
+
+async function allVerified(job: NodeLoadJob): Promise<boolean> {
+  for (const entry of job.plan.entries) {
+    const found = await job.runtime.inspect(entry.target, job.signal);
+    if (found?.configDigest !== entry.configDigest) return false;
+  }
+  return true;
+}
+
+async function verifyEntry(
+  job: NodeLoadJob,
+  entry: RetagPlanEntry,
+  loaded: boolean,
+  retagged: boolean,
+  problem?: string,
+): Promise<ImageLoadOutcome> {
+  const found = await job.runtime.inspect(entry.target, job.signal);
+  const verified = found?.configDigest === entry.configDigest;
+  const why =
+    problem ??
+    (!loaded
+      ? `${entry.source} is not in the runtime after the load`
+      : found === undefined
+        ? `${entry.target} is missing`
+        : verified
+          ? undefined
+          : `${entry.target} points at ${found.configDigest}, expected ${entry.configDigest}`);
+  return {
+    ...entry,
+    loaded,
+    retagged,
+    verified,
+    ...(found !== undefined && !verified ? { foundDigest: found.configDigest } : {}),
+    ...(why === undefined ? {} : { problem: why }),
+  };
+}
+
+function report(
+  job: NodeLoadJob,
+  runtime: NodeLoadReport['runtime'],
+  started: number,
+  bytesLoaded: number,
+  loadMs: number,
+  images: ImageLoadOutcome[],
+): NodeLoadReport {
+  return {
+    node: job.node,
+    runtime,
+    bytesLoaded,
+    loadMs,
+    totalMs: Math.round(performance.now() - started),
+    images,
+    ok: images.length > 0 && images.every((image) => image.verified),
+  };
+}
+
+function failedReport(job: NodeLoadJob, started: number, err: unknown, runtime: NodeLoadReport['runtime']): NodeLoadReport {
+  const message = messageOf(err);
+  return {
+    node: job.node,
+    runtime,
+    bytesLoaded: 0,
+    loadMs: 0,
+    totalMs: Math.round(performance.now() - started),
+    images: job.plan.entries.map((entry) => ({ ...entry, loaded: false, retagged: false, verified: false, problem: message })),
+    ok: false,
+    error: { code: err instanceof AirliftError ? err.code : 'UNEXPECTED', message },
+  };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

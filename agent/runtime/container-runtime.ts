@@ -1,0 +1,46 @@
+import type { Readable } from 'node:stream';
+
+/** The two runtimes a Kubernetes node pulls images through. */
+export type RuntimeKind = 'docker' | 'containerd';
+
+/** What a runtime says about itself. */
+export interface RuntimeInfo {
+  readonly kind: RuntimeKind;
+  readonly version: string;
+  /** Socket or URL it was reached at. */
+  readonly endpoint: string;
+  /** containerd only: the namespace images land in (kubelet uses `k8s.io`). */
+  readonly namespace?: string;
+}
+
+/** An image as the runtime holds it under one reference. */
+export interface RuntimeImage {
+  readonly reference: string;
+  /** sha256 of the image config: Docker's image ID; containerd's manifest `config.digest`. */
+  readonly configDigest: string;
+}
+
+/** What a load reported. */
+export interface LoadResult {
+  /** References the runtime said it loaded, as it printed them. */
+  readonly loaded: readonly string[];
+  readonly bytes: number;
+  readonly durationMs: number;
+}
+
+/** The one interface the node job uses, so the job logic is testable and both runtimes are interchangeable. */
+export interface ContainerRuntime {
+  readonly kind: RuntimeKind;
+  /** Asks the runtime for its version; rejects with RuntimeUnavailableError if it does not answer. */
+  info(signal?: AbortSignal): Promise<RuntimeInfo>;
+  /** Streams an image archive (docker-save or OCI tar) into the runtime as the bytes arrive. */
+  load(archive: Readable, signal?: AbortSignal): Promise<LoadResult>;
+  /** Points `target` at the image `source` names, replacing any earlier `target`. */
+  tag(source: string, target: string, signal?: AbortSignal): Promise<void>;
+  /** The image a full reference names, or undefined when the runtime has no such reference. */
+  inspect(reference: string, signal?: AbortSignal): Promise<RuntimeImage | undefined>;
+  /** Removes a reference (not the content other references share); no error when absent. */
+  untag(reference: string, signal?: AbortSignal): Promise<void>;
+  /** Releases connections; idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,138 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { AirliftError, RuntimeLoadError, RuntimeTagError, RuntimeUnavailableError } from '../../shared/errors/index.js';
+import type { CommandRunner } from '../../shared/exec/index.js';
+import { formatReference, parseReference } from '../../shared/reference/index.js';
+import type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo } from './container-runtime.js';
+import { CountingStream } from './counting-stream.js';
+import { configDigestOf, parseImageList } from './ctr-output.js';
+
+/** containerd's socket on kubeadm/DCE nodes. */
+export const DEFAULT_CONTAINERD_ADDRESS = '/run/containerd/containerd.sock';
+/** The namespace kubelet's CRI plugin keeps images in; `default` is invisible to Kubernetes. */
+export const DEFAULT_CONTAINERD_NAMESPACE = 'k8s.io';
+
+/** Options for the containerd runtime. */
+export interface ContainerdRuntimeOptions {
+  readonly runner: CommandRunner;
+  readonly address?: string;
+  readonly namespace?: string;
+  /** The ctr executable (default `ctr` on PATH). */
+  readonly ctrPath?: string;
+  /** Snapshotter to unpack into; empty means containerd's default (overlayfs). */
+  readonly snapshotter?: string;
+  /** Longest an import may take; multi-GB archives on slow disks need minutes. */
+  readonly importTimeoutMs?: number;
+  readonly commandTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+/** containerd through `ctr -n <namespace>`: import from stdin, tag --force, list. */
+export class ContainerdRuntime implements ContainerRuntime {
+  readonly kind = 'containerd' as const;
+  readonly address: string;
+  readonly namespace: string;
+  private readonly runner: CommandRunner;
+  private readonly ctr: string;
+  private readonly options: ContainerdRuntimeOptions;
+  private readonly logger: Logger | undefined;
+
+  constructor(options: ContainerdRuntimeOptions) {
+    this.options = options;
+    this.runner = options.runner;
+    this.address = options.address ?? DEFAULT_CONTAINERD_ADDRESS;
+    this.namespace = options.namespace ?? DEFAULT_CONTAINERD_NAMESPACE;
+    this.ctr = options.ctrPath ?? 'ctr';
+    this.logger = options.logger?.child({ component: 'containerd-runtime' });
+  }
+
+  async info(signal?: AbortSignal): Promise<RuntimeInfo> {
+    try {
+      const { stdout } = await this.run(['version'], signal);
+      const server = /Server:[\s\S]*?Version:\s*(\S+)/.exec(stdout)?.[1] ?? 'unknown';
+      return { kind: 'containerd', version: server, endpoint: this.address, namespace: this.namespace };
+    } catch (err) {
+      throw new RuntimeUnavailableError(
+        `containerd at ${this.address} does not answer: start containerd or pass the right --containerd-address` +
+          (err instanceof AirliftError ? ` (${err.message})` : ''),
+        {},
+        err,
+      );
+    }
+  }
+
+  async load(archive: Readable, signal?: AbortSignal): Promise<LoadResult> {
+    const started = performance.now();
+    const counter = new CountingStream();
+    archive.on('error', (err) => counter.destroy(err));
+    archive.pipe(counter);
+    const args = ['images', 'import'];
+    if (this.options.snapshotter !== undefined && this.options.snapshotter !== '') {
+      args.push('--snapshotter', this.options.snapshotter);
+    }
+    args.push('-');
+    let stdout: string;
+    try {
+      ({ stdout } = await this.runner.run(this.ctr, this.global(args), {
+        input: counter,
+        timeoutMs: this.options.importTimeoutMs ?? 60 * 60 * 1000,
+        ...(signal === undefined ? {} : { signal }),
+      }));
+    } catch (err) {
+      throw new RuntimeLoadError('containerd', err instanceof Error ? err.message : String(err), {}, err);
+    }
+    // ctr prints `unpacking <name> (sha256:…)...done` per imported image.
+    const loaded = [...stdout.matchAll(/unpacking (\S+) \(sha256:[0-9a-f]+\)/g)].map((m) => m[1] ?? '');
+    this.logger?.debug({ loaded, bytes: counter.bytes }, 'ctr import finished');
+    return { loaded, bytes: counter.bytes, durationMs: Math.round(performance.now() - started) };
+  }
+
+  async tag(source: string, target: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.run(['images', 'tag', '--force', full(source), full(target)], signal);
+    } catch (err) {
+      throw new RuntimeTagError('containerd', source, target, err instanceof Error ? err.message : String(err), {}, err);
+    }
+  }
+
+  async inspect(reference: string, signal?: AbortSignal): Promise<RuntimeImage | undefined> {
+    const name = full(reference);
+    const { stdout } = await this.run(['images', 'ls', `name==${name}`], signal);
+    const row = parseImageList(stdout).find((image) => image.reference === name);
+    if (row === undefined) return undefined;
+    const configDigest = await configDigestOf(row, (digest) => this.run(['content', 'get', digest], signal).then((r) => r.stdout));
+    return { reference: name, configDigest };
+  }
+
+  /** True when the namespace already holds any image (it is the one kubelet uses). */
+  async hasImages(signal?: AbortSignal): Promise<boolean> {
+    const { stdout } = await this.run(['images', 'ls', '--quiet'], signal);
+    return stdout.trim() !== '';
+  }
+
+  async untag(reference: string, signal?: AbortSignal): Promise<void> {
+    const name = full(reference);
+    if ((await this.inspect(name, signal)) === undefined) return;
+    await this.run(['images', 'rm', name], signal);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private global(args: readonly string[]): string[] {
+    return ['--address', this.address, '--namespace', this.namespace, ...args];
+  }
+
+  private run(args: readonly string[], signal?: AbortSignal): Promise<{ stdout: string }> {
+    return this.runner.run(this.ctr, this.global(args), {
+      timeoutMs: this.options.commandTimeoutMs ?? 60_000,
+      ...(signal === undefined ? {} : { signal }),
+    });
+  }
+}
+
+// ctr wants fully qualified names (`docker.io/library/x:1`); normalising here keeps callers honest.
+function full(reference: string): string {
+  return formatReference(parseReference(reference));
+}

@@ -1,0 +1,16 @@
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** A pass-through that counts bytes, for load reports and progress. */
+export class CountingStream extends Transform {
+  bytes = 0;
+
+  constructor(private readonly onProgress?: (bytes: number) => void) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    this.onProgress?.(this.bytes);
+    callback(null, chunk);
+  }
+}

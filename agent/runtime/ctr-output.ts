@@ -1,0 +1,54 @@
+import { RuntimeUnavailableError } from '../../shared/errors/index.js';
+import { hostPlatform, type Platform } from '../../shared/image-archive/index.js';
+
+/** One row of `ctr images ls`. */
+export interface CtrImageRow {
+  readonly reference: string;
+  readonly mediaType: string;
+  readonly targetDigest: string;
+}
+
+const MANIFEST_LIST_TYPES = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]);
+
+/** Parses `ctr images ls` (columns REF TYPE DIGEST SIZE PLATFORMS LABELS, whitespace separated). */
+export function parseImageList(stdout: string): CtrImageRow[] {
+  const lines = stdout.split('\n').filter((line) => line.trim() !== '');
+  return lines
+    .slice(lines[0]?.startsWith('REF') === true ? 1 : 0)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols.length >= 3 && cols[2]?.startsWith('sha256:') === true)
+    .map((cols) => ({ reference: cols[0] ?? '', mediaType: cols[1] ?? '', targetDigest: cols[2] ?? '' }));
+}
+
+/**
+ * Follows an image's target to its config digest: manifest → config, or index → this platform's
+ * manifest → config. `getContent` returns a blob by digest (`ctr content get`).
+ */
+export async function configDigestOf(
+  row: CtrImageRow,
+  getContent: (digest: string) => Promise<string>,
+  platform: Platform = hostPlatform(),
+): Promise<string> {
+  let digest = row.targetDigest;
+  for (let depth = 0; depth < 3; depth++) {
+    const doc = JSON.parse(await getContent(digest)) as {
+      mediaType?: string;
+      config?: { digest?: string };
+      manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[];
+    };
+    if (doc.config?.digest !== undefined) return doc.config.digest;
+    const isIndex = doc.manifests !== undefined || MANIFEST_LIST_TYPES.has(doc.mediaType ?? '');
+    const next = isIndex
+      ? (doc.manifests?.find((m) => m.platform?.os === platform.os && m.platform.architecture === platform.architecture) ??
+        doc.manifests?.[0])
+      : undefined;
+    if (next === undefined) break;
+    digest = next.digest;
+  }
+  throw new RuntimeUnavailableError(`containerd: cannot find the config of ${row.reference} (target ${row.targetDigest})`, {
+    reference: row.reference,
+  });
+}

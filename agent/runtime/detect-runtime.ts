@@ -1,0 +1,101 @@
+import type { Logger } from 'pino';
+import { AirliftError, RuntimeUnavailableError } from '../../shared/errors/index.js';
+import type { CommandRunner } from '../../shared/exec/index.js';
+import type { ContainerRuntime, RuntimeKind } from './container-runtime.js';
+import { ContainerdRuntime, DEFAULT_CONTAINERD_ADDRESS } from './containerd-runtime.js';
+import { DEFAULT_DOCKER_HOST } from './docker-endpoint.js';
+import { DockerRuntime } from './docker-runtime.js';
+
+/** How to reach the runtimes; unset addresses are probed at their usual places. */
+export interface RuntimeSelection {
+  readonly kind?: RuntimeKind | 'auto';
+  readonly dockerHost?: string;
+  readonly containerdAddress?: string;
+  readonly containerdNamespace?: string;
+  readonly ctrPath?: string;
+  readonly snapshotter?: string;
+  readonly runner: CommandRunner;
+  readonly logger?: Logger;
+  readonly signal?: AbortSignal;
+}
+
+// Where kubelet-era nodes keep the sockets: Docker's, containerd's (kubeadm, DCE) and k3s/rke2's.
+const DOCKER_CANDIDATES = [DEFAULT_DOCKER_HOST, 'unix:///run/docker.sock'];
+const CONTAINERD_CANDIDATES = [
+  DEFAULT_CONTAINERD_ADDRESS,
+  '/var/run/containerd/containerd.sock',
+  '/run/k3s/containerd/containerd.sock',
+];
+
+/**
+ * Returns the runtime to load into: the one asked for, or the one that answers. When both answer,
+ * containerd wins if its namespace already holds images (kubelet uses it), else Docker.
+ */
+export async function selectRuntime(selection: RuntimeSelection): Promise<ContainerRuntime> {
+  const kind = selection.kind ?? 'auto';
+  const docker = (host: string): DockerRuntime =>
+    new DockerRuntime({ host, ...(selection.logger === undefined ? {} : { logger: selection.logger }) });
+  const containerd = (address: string): ContainerdRuntime =>
+    new ContainerdRuntime({
+      runner: selection.runner,
+      address,
+      ...(selection.containerdNamespace === undefined ? {} : { namespace: selection.containerdNamespace }),
+      ...(selection.ctrPath === undefined ? {} : { ctrPath: selection.ctrPath }),
+      ...(selection.snapshotter === undefined ? {} : { snapshotter: selection.snapshotter }),
+      ...(selection.logger === undefined ? {} : { logger: selection.logger }),
+    });
+
+  if (kind === 'docker') return answering(docker(selection.dockerHost ?? DEFAULT_DOCKER_HOST), selection.signal);
+  if (kind === 'containerd') {
+    return answering(containerd(selection.containerdAddress ?? DEFAULT_CONTAINERD_ADDRESS), selection.signal);
+  }
+  const dockerHosts = selection.dockerHost === undefined ? DOCKER_CANDIDATES : [selection.dockerHost];
+  const containerdAddresses =
+    selection.containerdAddress === undefined ? CONTAINERD_CANDIDATES : [selection.containerdAddress];
+  const tried: string[] = [];
+  const found: ContainerRuntime[] = [];
+  for (const address of containerdAddresses) {
+    const runtime = containerd(address);
+    if (await answers(runtime, tried, selection.signal)) {
+      found.push(runtime);
+      break;
+    }
+  }
+  for (const host of dockerHosts) {
+    const runtime = docker(host);
+    if (await answers(runtime, tried, selection.signal)) {
+      found.push(runtime);
+      break;
+    }
+  }
+  const [first, second] = found;
+  if (first === undefined) {
+    throw new RuntimeUnavailableError(
+      `no container runtime answers (tried ${tried.join('; ')}): start Docker or containerd, or pass --runtime with --docker-host / --containerd-address`,
+    );
+  }
+  if (second === undefined) return first;
+  const ctr = first as ContainerdRuntime;
+  const kubeletImages = await ctr.hasImages(selection.signal).catch(() => false);
+  selection.logger?.info(
+    { containerd: ctr.address, docker: (second as DockerRuntime).host, chosen: kubeletImages ? 'containerd' : 'docker' },
+    'both runtimes answer; choosing by where kubelet images live (pass --runtime to decide)',
+  );
+  return kubeletImages ? first : second;
+}
+
+async function answering(runtime: ContainerRuntime, signal?: AbortSignal): Promise<ContainerRuntime> {
+  await runtime.info(signal);
+  return runtime;
+}
+
+async function answers(runtime: ContainerRuntime, tried: string[], signal?: AbortSignal): Promise<boolean> {
+  try {
+    await runtime.info(signal);
+    return true;
+  } catch (err) {
+    const endpoint = runtime instanceof DockerRuntime ? runtime.host : (runtime as ContainerdRuntime).address;
+    tried.push(`${runtime.kind} at ${endpoint}${err instanceof AirliftError ? '' : ` (${String(err)})`}`);
+    return false;
+  }
+}

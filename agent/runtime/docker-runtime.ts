@@ -1,0 +1,126 @@
+import Docker from 'dockerode';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { RuntimeLoadError, RuntimeTagError, RuntimeUnavailableError } from '../../shared/errors/index.js';
+import { formatReference, parseReference } from '../../shared/reference/index.js';
+import type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo } from './container-runtime.js';
+import { CountingStream } from './counting-stream.js';
+import { DEFAULT_DOCKER_HOST, dockerOptionsFor } from './docker-endpoint.js';
+
+/** Options for the Docker Engine runtime. */
+export interface DockerRuntimeOptions {
+  /** `unix:///var/run/docker.sock` (default), `tcp://host:port`… */
+  readonly host?: string;
+  readonly logger?: Logger;
+}
+
+interface ProgressEntry {
+  readonly stream?: string;
+  readonly status?: string;
+  readonly error?: string;
+  readonly errorDetail?: { message?: string };
+}
+
+/** Docker Engine through dockerode: streaming `POST /images/load`, tag, inspect. */
+export class DockerRuntime implements ContainerRuntime {
+  readonly kind = 'docker' as const;
+  readonly host: string;
+  private readonly docker: Docker;
+  private readonly logger: Logger | undefined;
+
+  constructor(options: DockerRuntimeOptions = {}) {
+    this.host = options.host ?? DEFAULT_DOCKER_HOST;
+    this.docker = new Docker(dockerOptionsFor(this.host));
+    this.logger = options.logger?.child({ component: 'docker-runtime' });
+  }
+
+  async info(signal?: AbortSignal): Promise<RuntimeInfo> {
+    try {
+      signal?.throwIfAborted();
+      const version = await this.docker.version();
+      return { kind: 'docker', version: version.Version ?? 'unknown', endpoint: this.host };
+    } catch (err) {
+      throw new RuntimeUnavailableError(
+        `Docker at ${this.host} does not answer: start dockerd or pass the right --docker-host`,
+        {},
+        err,
+      );
+    }
+  }
+
+  async load(archive: Readable, signal?: AbortSignal): Promise<LoadResult> {
+    const started = performance.now();
+    const counter = new CountingStream();
+    archive.on('error', (err) => counter.destroy(err));
+    archive.pipe(counter);
+    let response: NodeJS.ReadableStream;
+    try {
+      response = await this.docker.loadImage(counter, { quiet: true, ...(signal === undefined ? {} : { abortSignal: signal }) });
+    } catch (err) {
+      throw new RuntimeLoadError('docker', describe(err), {}, err);
+    }
+    // The engine answers 200 and reports failures inside the JSON stream: every entry must be read.
+    const entries = await new Promise<ProgressEntry[]>((resolve, reject) => {
+      this.docker.modem.followProgress(response, (err: Error | null, result: ProgressEntry[]) => {
+        if (err === null) resolve(result);
+        else reject(err);
+      });
+    }).catch((err: unknown) => {
+      throw new RuntimeLoadError('docker', describe(err), {}, err);
+    });
+    const failure = entries.find((entry) => entry.error !== undefined || entry.errorDetail !== undefined);
+    if (failure !== undefined) {
+      throw new RuntimeLoadError('docker', failure.errorDetail?.message ?? failure.error ?? 'unknown error');
+    }
+    const loaded = entries
+      .map((entry) => /Loaded image(?: ID)?: (\S+)/.exec(entry.stream ?? '')?.[1])
+      .filter((ref): ref is string => ref !== undefined);
+    this.logger?.debug({ loaded, bytes: counter.bytes }, 'docker load finished');
+    return { loaded, bytes: counter.bytes, durationMs: Math.round(performance.now() - started) };
+  }
+
+  async tag(source: string, target: string, signal?: AbortSignal): Promise<void> {
+    const ref = parseReference(target);
+    if (ref.tag === undefined) {
+      throw new RuntimeTagError('docker', source, target, 'Docker can only tag with a tag, not a digest');
+    }
+    try {
+      await this.docker.getImage(source).tag({
+        repo: `${ref.registry}/${ref.repository}`,
+        tag: ref.tag,
+        ...(signal === undefined ? {} : { abortSignal: signal }),
+      });
+    } catch (err) {
+      throw new RuntimeTagError('docker', source, target, describe(err), {}, err);
+    }
+  }
+
+  async inspect(reference: string, signal?: AbortSignal): Promise<RuntimeImage | undefined> {
+    try {
+      signal?.throwIfAborted();
+      const info = await this.docker.getImage(reference).inspect();
+      return { reference: formatReference(parseReference(reference)), configDigest: info.Id };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw new RuntimeUnavailableError(`Docker at ${this.host}: inspecting ${reference} failed: ${describe(err)}`, { reference }, err);
+    }
+  }
+
+  async untag(reference: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.docker.getImage(reference).remove({ noprune: true, ...(signal === undefined ? {} : { abortSignal: signal }) });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return;
+      throw new RuntimeTagError('docker', reference, reference, `removing the tag failed: ${describe(err)}`, {}, err);
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function describe(err: unknown): string {
+  const json = (err as { json?: { message?: string } }).json;
+  return json?.message ?? (err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// The composition root: the only module that imports both agent/ and coordinator/.
+import { Command } from 'commander';
+import { nodeLoadCommand } from '../agent/index.js';
+import { bundleInspectCommand } from '../coordinator/index.js';
+import { processOutput } from '../shared/cli/index.js';
+import { createLogger } from '../shared/logging/index.js';
+import { AIRLIFT_VERSION } from '../shared/version.js';
+
+let exitCode = 0;
+const setExit = (code: number): void => {
+  exitCode = code;
+};
+const logger = createLogger({ level: process.env.AIRLIFT_LOG_LEVEL ?? 'error' });
+
+const program = new Command('airlift')
+  .description('offline upgrade of a Helm-installed module across every node of an air-gapped cluster')
+  .version(AIRLIFT_VERSION)
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+program.addCommand(new Command('bundle').description('read offline bundles').addCommand(bundleInspectCommand(processOutput, setExit)));
+program.addCommand(
+  new Command('node').description('work on this node only').addCommand(nodeLoadCommand(processOutput, logger, setExit)),
+);
+
+await program.parseAsync(process.argv);
+process.exitCode = exitCode;

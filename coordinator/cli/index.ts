@@ -1,0 +1,1 @@
+export { bundleInspectCommand } from './bundle-inspect-command.js';

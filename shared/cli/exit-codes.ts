@@ -1,0 +1,39 @@
+import { AirliftError } from '../errors/index.js';
+import { ErrorCode } from '../errors/codes.js';
+
+/** Process exit codes, one per failure class; documented in README.md. */
+export const ExitCode = {
+  Ok: 0,
+  Unexpected: 1,
+  Usage: 2,
+  BadBundle: 3,
+  RuntimeUnavailable: 4,
+  VerificationFailed: 5,
+  CommandFailed: 6,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+const BY_ERROR: Partial<Record<ErrorCode, ExitCode>> = {
+  [ErrorCode.ConfigInvalid]: ExitCode.Usage,
+  [ErrorCode.BundleNotFound]: ExitCode.BadBundle,
+  [ErrorCode.BundleMissingEntry]: ExitCode.BadBundle,
+  [ErrorCode.BundleUnsafeEntry]: ExitCode.BadBundle,
+  [ErrorCode.BundleTruncated]: ExitCode.BadBundle,
+  [ErrorCode.BundleMalformed]: ExitCode.BadBundle,
+  [ErrorCode.ArchiveMalformed]: ExitCode.BadBundle,
+  [ErrorCode.ArchiveMissingBlob]: ExitCode.BadBundle,
+  [ErrorCode.InvalidReference]: ExitCode.BadBundle,
+  [ErrorCode.TemplateError]: ExitCode.BadBundle,
+  [ErrorCode.RuntimeUnavailable]: ExitCode.RuntimeUnavailable,
+  [ErrorCode.RuntimeLoadFailed]: ExitCode.VerificationFailed,
+  [ErrorCode.RuntimeTagFailed]: ExitCode.VerificationFailed,
+  [ErrorCode.ImageVerificationFailed]: ExitCode.VerificationFailed,
+  [ErrorCode.CommandFailed]: ExitCode.CommandFailed,
+  [ErrorCode.CommandTimedOut]: ExitCode.CommandFailed,
+  [ErrorCode.CommandNotFound]: ExitCode.CommandFailed,
+};
+
+/** The exit code for an error that ended a command. */
+export function exitCodeFor(err: unknown): ExitCode {
+  return err instanceof AirliftError ? (BY_ERROR[err.code] ?? ExitCode.Unexpected) : ExitCode.Unexpected;
+}

@@ -1,0 +1,3 @@
+export { ExitCode, exitCodeFor } from './exit-codes.js';
+export { formatBytes, formatDuration, shortDigest } from './format.js';
+export { runCommand, processOutput, type CliOutput } from './run-command.js';

@@ -1,0 +1,4 @@
+export { readImageArchive, type ReadImageArchiveOptions } from './read-image-archive.js';
+export type { ArchiveBlob, ArchiveImage, ImageArchive, ImageArchiveFormat } from './archive-image.js';
+export { hostPlatform, type Platform } from './host-platform.js';
+export { loadableArchiveStream, dockerManifestFor } from './loadable-stream.js';

@@ -1,0 +1,117 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+
+/** Random access to a run of bytes: a file, or a byte range inside one. */
+export interface ByteSource {
+  /** Name used in error messages, e.g. `kairship_0.21.0.bundle.tar` or `….bundle.tar!images.tar`. */
+  readonly label: string;
+  readonly size: number;
+  /** Reads up to `length` bytes at `offset`; fewer only at the end of the source. */
+  read(offset: number, length: number): Promise<Buffer>;
+  /** A sequential stream of `[offset, offset+length)`, never buffering the whole range. */
+  stream(offset?: number, length?: number): Readable;
+  /** A view of `[offset, offset+length)` of this source. */
+  slice(offset: number, length: number, label: string): ByteSource;
+}
+
+/** A file opened for positional reads; close() releases the descriptor. */
+export class FileByteSource implements ByteSource {
+  private constructor(
+    readonly path: string,
+    readonly label: string,
+    private readonly handle: FileHandle,
+    readonly size: number,
+  ) {}
+
+  /** Opens `path`; throws the fs error (ENOENT, EACCES…) for the caller to wrap. */
+  static async open(path: string, label = path): Promise<FileByteSource> {
+    const handle = await open(path, 'r');
+    try {
+      const stat = await handle.stat();
+      return new FileByteSource(path, label, handle, stat.size);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    return readAt(this.handle, offset, Math.max(0, Math.min(length, this.size - offset)));
+  }
+
+  stream(offset = 0, length = this.size - offset): Readable {
+    // A fresh descriptor per stream, so concurrent streams and positional reads never share a file position.
+    if (length <= 0) return createReadStream(this.path, { start: 1, end: 0 });
+    return createReadStream(this.path, { start: offset, end: offset + length - 1, highWaterMark: 1 << 20 });
+  }
+
+  slice(offset: number, length: number, label: string): ByteSource {
+    return new SliceByteSource(this, offset, length, label);
+  }
+
+  /** Closes the descriptor; safe to call twice. */
+  async close(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+  }
+}
+
+class SliceByteSource implements ByteSource {
+  constructor(
+    private readonly parent: ByteSource,
+    private readonly base: number,
+    readonly size: number,
+    readonly label: string,
+  ) {}
+
+  read(offset: number, length: number): Promise<Buffer> {
+    return this.parent.read(this.base + offset, Math.max(0, Math.min(length, this.size - offset)));
+  }
+
+  stream(offset = 0, length = this.size - offset): Readable {
+    return this.parent.stream(this.base + offset, Math.min(length, this.size - offset));
+  }
+
+  slice(offset: number, length: number, label: string): ByteSource {
+    return new SliceByteSource(this.parent, this.base + offset, length, label);
+  }
+}
+
+/** A source over bytes already in memory (small archives, tests). */
+export class BufferByteSource implements ByteSource {
+  constructor(
+    private readonly buffer: Buffer,
+    readonly label: string,
+  ) {}
+
+  get size(): number {
+    return this.buffer.length;
+  }
+
+  read(offset: number, length: number): Promise<Buffer> {
+    return Promise.resolve(this.buffer.subarray(offset, offset + length));
+  }
+
+  stream(offset = 0, length = this.buffer.length - offset): Readable {
+    return bufferStream(this.buffer.subarray(offset, offset + length));
+  }
+
+  slice(offset: number, length: number, label: string): ByteSource {
+    return new BufferByteSource(this.buffer.subarray(offset, offset + length), label);
+  }
+}
+
+async function readAt(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === length ? buffer : buffer.subarray(0, done);
+}
+
+function bufferStream(buffer: Buffer): Readable {
+  return Readable.from([buffer], { objectMode: false });
+}

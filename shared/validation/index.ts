@@ -1,0 +1,1 @@
+export { firstIssue } from './zod-issue.js';

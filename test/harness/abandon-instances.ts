@@ -1,0 +1,24 @@
+// Not a test: a child process for process-registry.integration.test.ts. It starts instances, prints
+// what they are, and then dies the way a broken test run does, without ever calling stop().
+// Usage: node abandon-instances.js throw|wait
+
+import { startContainerd } from '../helpers/containerd-instance.js';
+import { startDockerd } from '../helpers/dockerd-instance.js';
+
+const mode = process.argv[2];
+
+const containerd = await startContainerd();
+const dockerd = await startDockerd();
+process.stdout.write(
+  `${JSON.stringify({
+    pids: [containerd.pid, dockerd.pid, dockerd.containerd.pid],
+    dirs: [containerd.dir, dockerd.dir, dockerd.containerd.dir],
+    sockets: [containerd.address, dockerd.socketPath, dockerd.containerd.address],
+  })}\n`,
+);
+
+if (mode === 'throw') {
+  throw new Error('abandoning instances on purpose');
+}
+// 'wait': stay alive until the parent signals us.
+setInterval(() => undefined, 60_000);

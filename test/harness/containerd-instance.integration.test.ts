@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+import { execa } from 'execa';
+
+import { startContainerd } from '../helpers/containerd-instance.js';
+import type { ContainerdInstance } from '../helpers/containerd-instance.js';
+import { isAlive, mountsUnder } from '../helpers/dir-leftovers.js';
+import { assertNothingLeft } from './leftover-assertions.js';
+
+const ctr = (instance: ContainerdInstance, ...args: string[]) =>
+  execa('ctr', ['-a', instance.address, '-n', instance.namespace, ...args], { timeout: 10_000 });
+
+const tracesOf = (instance: ContainerdInstance) => ({
+  dir: instance.dir,
+  pids: [instance.pid],
+  sockets: [instance.address, `${instance.address}.ttrpc`],
+});
+
+void describe('startContainerd', () => {
+  void it('answers ctr in the k8s.io namespace and leaves nothing behind when stopped twice', async () => {
+    const instance = await startContainerd();
+    try {
+      assert.equal(instance.namespace, 'k8s.io');
+      assert.ok(Buffer.byteLength(instance.address) < 108, `socket path too long: ${instance.address}`);
+      assert.ok(isAlive(instance.pid));
+      const images = await ctr(instance, 'images', 'ls');
+      assert.match(images.stdout, /^REF\s/);
+      assert.match(instance.logs(), /containerd successfully booted/);
+    } finally {
+      await instance.stop();
+    }
+    await assertNothingLeft(tracesOf(instance));
+    await instance.stop();
+    assert.match(instance.logs(), /containerd successfully booted/, 'logs survive the removed dir');
+  });
+
+  void it('runs two instances side by side without sharing state', async () => {
+    const [a, b] = await Promise.all([startContainerd(), startContainerd()]);
+    try {
+      assert.notEqual(a.address, b.address);
+      assert.notEqual(a.pid, b.pid);
+      await execa('ctr', ['-a', a.address, 'namespaces', 'create', 'only-in-a'], { timeout: 10_000 });
+      const inA = await execa('ctr', ['-a', a.address, 'namespaces', 'ls', '-q'], { timeout: 10_000 });
+      const inB = await execa('ctr', ['-a', b.address, 'namespaces', 'ls', '-q'], { timeout: 10_000 });
+      assert.match(inA.stdout, /^only-in-a$/m);
+      assert.doesNotMatch(inB.stdout, /only-in-a/);
+
+      await a.stop();
+      await assertNothingLeft(tracesOf(a));
+      await ctr(b, 'images', 'ls');
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    await assertNothingLeft(tracesOf(b));
+  });
+
+  void it('unmounts what is mounted under its dir and kills processes left using it', async () => {
+    const instance = await startContainerd();
+    const mountPoint = join(instance.state, 'leftover-mount');
+    mkdirSync(mountPoint);
+    // Stand-ins for what containerd leaves when a test stops it mid-container: a snapshot mount and a
+    // shim-like process in its own session, not a child of containerd.
+    await execa('mount', ['-t', 'tmpfs', 'tmpfs', mountPoint], { timeout: 10_000 });
+    const stray = spawn('sleep', ['600'], { cwd: mountPoint, detached: true, stdio: 'ignore' });
+    stray.unref();
+    const strayPid = stray.pid!;
+    assert.deepEqual(mountsUnder(instance.dir), [mountPoint]);
+
+    await instance.stop();
+    await assertNothingLeft({ ...tracesOf(instance), pids: [instance.pid, strayPid] });
+  });
+
+  void it('fails with the log tail, and cleans up, when containerd exits during start', async () => {
+    const dirPrefix = `airlift-ctrd-broken${process.pid}`;
+    // An invalid log level is a cheap way to make the real binary exit at once with an error.
+    const logLevel = 'nonsense' as 'info';
+    await assert.rejects(
+      startContainerd({ logLevel, dirPrefix }),
+      /containerd\[.*\] exited \(code 1, signal null\) before `ctr version` to succeed; log tail:\n.*nonsense/,
+    );
+    assert.deepEqual(
+      readdirSync('/tmp').filter((name) => name.startsWith(dirPrefix)),
+      [],
+    );
+  });
+});

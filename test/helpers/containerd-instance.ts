@@ -1,0 +1,167 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { execa } from 'execa';
+
+import { spawnDaemon, waitUntilReady } from './daemon-process.js';
+import { cleanUpDir, cleanUpDirSync } from './dir-leftovers.js';
+import { requireBinary, requireRoot } from './host-prereqs.js';
+import { onEmergencyCleanup } from './process-registry.js';
+import { makeTempDir } from './temp-dir.js';
+
+/** A containerd daemon of the test's own, with its root, state and socket in one temp dir. */
+export interface ContainerdInstance {
+  /** Path of the gRPC unix socket, for `ctr -a` and containerd clients. */
+  readonly address: string;
+  /** The namespace tests should use; containerd itself serves any. */
+  readonly namespace: string;
+  /** The temp dir holding everything below. */
+  readonly dir: string;
+  readonly root: string;
+  readonly state: string;
+  readonly pid: number;
+  /** Stops the daemon and deletes its dir, leaving no process or mount behind; safe to call again. */
+  stop(): Promise<void>;
+  /** Everything the daemon wrote to stdout and stderr. */
+  logs(): string;
+}
+
+/** Knobs for startContainerd. */
+export interface ContainerdOptions {
+  /** Default 'k8s.io', the namespace kubelet's images live in. */
+  readonly namespace?: string;
+  /** Default 20 s. */
+  readonly readyTimeoutMs?: number;
+  /** How long SIGTERM may take before SIGKILL; default 10 s. */
+  readonly stopTimeoutMs?: number;
+  /** Default 'info'. */
+  readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** Temp dir name prefix, to tell instances apart in `ps`; default 'airlift-ctrd'. */
+  readonly dirPrefix?: string;
+}
+
+const CTR_TIMEOUT_MS = 5_000;
+
+/** Starts containerd in a fresh temp dir and resolves once `ctr version` answers on its socket. */
+export async function startContainerd(options: ContainerdOptions = {}): Promise<ContainerdInstance> {
+  requireRoot('startContainerd');
+  const containerdBin = requireBinary('containerd');
+  const ctrBin = requireBinary('ctr');
+  // Not needed to start, but every container or image unpack test would fail later and less clearly.
+  requireBinary('runc');
+
+  const temp = makeTempDir(options.dirPrefix ?? 'airlift-ctrd');
+  const dir = temp.path;
+  const root = join(dir, 'root');
+  const state = join(dir, 'state');
+  const address = join(dir, 'containerd.sock');
+  const configFile = join(dir, 'config.toml');
+  mkdirSync(root);
+  mkdirSync(state);
+  writeFileSync(configFile, containerdConfig({ dir, root, state, address }));
+  // Registered before the spawn so an exit at any later point still unmounts and deletes.
+  const forgetDir = onEmergencyCleanup(() => {
+    cleanUpDirSync(dir);
+  });
+
+  const abandon = async (): Promise<void> => {
+    await cleanUpDir(dir);
+    forgetDir();
+    await temp.remove();
+  };
+
+  let daemon;
+  try {
+    daemon = spawnDaemon({
+      name: `containerd[${dir}]`,
+      command: containerdBin,
+      args: ['--config', configFile, '--log-level', options.logLevel ?? 'info'],
+      logFile: join(dir, 'containerd.log'),
+    });
+  } catch (error) {
+    await abandon();
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      try {
+        await daemon.stop(options.stopTimeoutMs ?? 10_000);
+      } finally {
+        daemon.logs();
+        await abandon();
+      }
+    })();
+    return stopping;
+  };
+
+  try {
+    await waitUntilReady(daemon, {
+      waitingFor: '`ctr version` to succeed',
+      timeoutMs: options.readyTimeoutMs ?? 20_000,
+      intervalMs: 200,
+      check: async () => {
+        if (!existsSync(address)) return false;
+        const result = await execa(ctrBin, ['-a', address, 'version'], {
+          timeout: CTR_TIMEOUT_MS,
+          reject: false,
+        });
+        return result.exitCode === 0;
+      },
+    });
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+
+  return {
+    address,
+    namespace: options.namespace ?? 'k8s.io',
+    dir,
+    root,
+    state,
+    pid: daemon.pid,
+    stop,
+    logs: () => daemon.logs(),
+  };
+}
+
+interface ConfigPaths {
+  readonly dir: string;
+  readonly root: string;
+  readonly state: string;
+  readonly address: string;
+}
+
+function containerdConfig({ dir, root, state, address }: ConfigPaths): string {
+  // JSON string syntax is valid TOML basic-string syntax for any path.
+  const q = (value: string): string => JSON.stringify(value);
+  // cri would want CNI and a kubelet; tracing and the other snapshotters need hosts we do not have. The
+  // opt plugin otherwise creates /opt/containerd on the host. Debug and metrics endpoints would be one
+  // more socket per instance that nobody reads.
+  return [
+    'version = 2',
+    `root = ${q(root)}`,
+    `state = ${q(state)}`,
+    'disabled_plugins = [',
+    '  "io.containerd.grpc.v1.cri",',
+    '  "io.containerd.internal.v1.tracing",',
+    '  "io.containerd.snapshotter.v1.aufs",',
+    '  "io.containerd.snapshotter.v1.btrfs",',
+    '  "io.containerd.snapshotter.v1.zfs",',
+    '  "io.containerd.snapshotter.v1.devmapper",',
+    ']',
+    '[grpc]',
+    `  address = ${q(address)}`,
+    '[ttrpc]',
+    `  address = ${q(`${address}.ttrpc`)}`,
+    '[debug]',
+    '  address = ""',
+    '[metrics]',
+    '  address = ""',
+    '[plugins."io.containerd.internal.v1.opt"]',
+    `  path = ${q(join(dir, 'opt'))}`,
+    '',
+  ].join('\n');
+}
