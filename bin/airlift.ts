@@ -20,9 +20,15 @@ const program = new Command('airlift')
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
-program.addCommand(new Command('bundle').description('read offline bundles').addCommand(bundleInspectCommand(processOutput, setExit)));
 program.addCommand(
-  new Command('node').description('work on this node only').addCommand(nodeLoadCommand(processOutput, logger, setExit)),
+  new Command('bundle')
+    .description('read offline bundles')
+    .addCommand(bundleInspectCommand(processOutput, setExit)),
+);
+program.addCommand(
+  new Command('node')
+    .description('work on this node only')
+    .addCommand(nodeLoadCommand(processOutput, logger, setExit)),
 );
 
 await program.parseAsync(process.argv);

@@ -36,17 +36,26 @@ interface NodeLoadFlags {
 /** `airlift node load BUNDLE`: load, retag and verify every image of a bundle on this node. */
 export function nodeLoadCommand(output: CliOutput, logger: Logger, setExit: (code: number) => void): Command {
   return new Command('load')
-    .description('load every image of a bundle into this node\'s runtime, retag it to the cluster registry and verify it')
+    .description(
+      "load every image of a bundle into this node's runtime, retag it to the cluster registry and verify it",
+    )
     .argument('<bundle>', 'the offline bundle, <name>_<version>.bundle.tar')
-    .option('--image-registry <registry>', 'registry the cluster pulls from (the release\'s global.imageRegistry)')
+    .option(
+      '--image-registry <registry>',
+      "registry the cluster pulls from (the release's global.imageRegistry)",
+    )
     .option('--container-repository <repo>', 'with --image-registry: relok8s containerRepository rule')
     .option('--load-image-config <file>', 'take the retag rule from a charts-syncer load-image.yaml')
-    .addOption(new Option('--runtime <kind>', 'container runtime').choices(['auto', 'docker', 'containerd']).default('auto'))
+    .addOption(
+      new Option('--runtime <kind>', 'container runtime')
+        .choices(['auto', 'docker', 'containerd'])
+        .default('auto'),
+    )
     .option('--docker-host <url>', 'Docker endpoint (default unix:///var/run/docker.sock)')
     .option('--containerd-address <socket>', 'containerd socket (default /run/containerd/containerd.sock)')
     .option('--containerd-namespace <ns>', 'containerd namespace (kubelet uses k8s.io)', 'k8s.io')
     .option('--ctr <path>', 'ctr executable', 'ctr')
-    .option('--snapshotter <name>', 'containerd snapshotter to unpack into (default: containerd\'s own)')
+    .option('--snapshotter <name>', "containerd snapshotter to unpack into (default: containerd's own)")
     .option('--node <name>', 'name of this node in the report', hostname())
     .addOption(new Option('--output <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('--no-skip-verified', 'load even when every image is already present and verified')
@@ -56,7 +65,12 @@ export function nodeLoadCommand(output: CliOutput, logger: Logger, setExit: (cod
     });
 }
 
-async function nodeLoad(bundlePath: string, flags: NodeLoadFlags, output: CliOutput, logger: Logger): Promise<number> {
+async function nodeLoad(
+  bundlePath: string,
+  flags: NodeLoadFlags,
+  output: CliOutput,
+  logger: Logger,
+): Promise<number> {
   const rule = await resolveRetagRule({
     ...(flags.imageRegistry === undefined ? {} : { imageRegistry: flags.imageRegistry }),
     ...(flags.containerRepository === undefined ? {} : { containerRepository: flags.containerRepository }),
@@ -67,9 +81,12 @@ async function nodeLoad(bundlePath: string, flags: NodeLoadFlags, output: CliOut
     const hintProblems = describeHintProblems(bundle.info.crossCheck);
     for (const warning of bundle.info.archive.warnings) output.err(`airlift: warning: ${warning}`);
     if (hintProblems.length > 0) {
-      for (const line of hintProblems) output.err(`airlift: ${flags.allowHintMismatch ? 'warning' : 'error'}: ${line}`);
+      for (const line of hintProblems)
+        output.err(`airlift: ${flags.allowHintMismatch ? 'warning' : 'error'}: ${line}`);
       if (!flags.allowHintMismatch) {
-        output.err('airlift: nothing was loaded; fix the bundle, or pass --allow-hint-mismatch to load anyway');
+        output.err(
+          'airlift: nothing was loaded; fix the bundle, or pass --allow-hint-mismatch to load anyway',
+        );
         return ExitCode.BadBundle;
       }
     }
@@ -86,7 +103,9 @@ async function nodeLoad(bundlePath: string, flags: NodeLoadFlags, output: CliOut
       ...(flags.snapshotter === undefined ? {} : { snapshotter: flags.snapshotter }),
     });
     if (flags.output === 'text') {
-      output.out(`bundle   ${bundle.info.name} ${bundle.info.version} (${bundle.info.archive.images.length} images, ${formatBytes(bundle.info.imagesTar.length)} images.tar)`);
+      output.out(
+        `bundle   ${bundle.info.name} ${bundle.info.version} (${bundle.info.archive.images.length} images, ${formatBytes(bundle.info.imagesTar.length)} images.tar)`,
+      );
       output.out(`retag    ${describeRetagRule(rule)}`);
     }
     const report = await runNodeLoad({
@@ -98,9 +117,14 @@ async function nodeLoad(bundlePath: string, flags: NodeLoadFlags, output: CliOut
       logger,
     });
     await runtime.close();
-    if (flags.output === 'json') output.out(JSON.stringify({ bundle: bundle.info.file, rule, report }, null, 2));
+    if (flags.output === 'json')
+      output.out(JSON.stringify({ bundle: bundle.info.file, rule, report }, null, 2));
     else printReport(report, output);
-    return report.ok ? ExitCode.Ok : report.error?.code === 'RUNTIME_UNAVAILABLE' ? ExitCode.RuntimeUnavailable : ExitCode.VerificationFailed;
+    return report.ok
+      ? ExitCode.Ok
+      : report.error?.code === 'RUNTIME_UNAVAILABLE'
+        ? ExitCode.RuntimeUnavailable
+        : ExitCode.VerificationFailed;
   } finally {
     await bundle.close();
   }
@@ -108,7 +132,9 @@ async function nodeLoad(bundlePath: string, flags: NodeLoadFlags, output: CliOut
 
 function printReport(report: NodeLoadReport, output: CliOutput): void {
   const rt = report.runtime;
-  output.out(`node     ${report.node}: ${rt.kind} ${rt.version} at ${rt.endpoint}${rt.namespace === undefined ? '' : ` (namespace ${rt.namespace})`}`);
+  output.out(
+    `node     ${report.node}: ${rt.kind} ${rt.version} at ${rt.endpoint}${rt.namespace === undefined ? '' : ` (namespace ${rt.namespace})`}`,
+  );
   output.out(
     report.bytesLoaded === 0 && report.ok
       ? 'load     skipped: every image already present and verified'
@@ -122,8 +148,11 @@ function printReport(report: NodeLoadReport, output: CliOutput): void {
     if (image.problem !== undefined) output.out(`       problem: ${image.problem}`);
   }
   const verified = report.images.filter((image) => image.verified).length;
-  if (report.error !== undefined) output.err(`airlift: error [${report.error.code}]: ${report.error.message}`);
-  output.out(`result   ${verified}/${report.images.length} references verified on ${report.node} in ${formatDuration(report.totalMs)}${report.ok ? '' : ' — NOT all verified'}`);
+  if (report.error !== undefined)
+    output.err(`airlift: error [${report.error.code}]: ${report.error.message}`);
+  output.out(
+    `result   ${verified}/${report.images.length} references verified on ${report.node} in ${formatDuration(report.totalMs)}${report.ok ? '' : ' — NOT all verified'}`,
+  );
 }
 
 function yes(value: boolean): string {

@@ -1,7 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { AirliftError } from '../../shared/errors/index.js';
-import type { ImageLoadOutcome, NodeLoadReport, RetagPlan, RetagPlanEntry } from '../../shared/node-job/index.js';
+import type {
+  ImageLoadOutcome,
+  NodeLoadReport,
+  RetagPlan,
+  RetagPlanEntry,
+} from '../../shared/node-job/index.js';
 import type { ContainerRuntime, RuntimeInfo } from '../runtime/index.js';
 
 /** Progress of a node job, for CLIs and (later) the control plane. */
@@ -36,7 +41,11 @@ export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
   try {
     info = await job.runtime.info(job.signal);
   } catch (err) {
-    return failedReport(job, started, err, { kind: job.runtime.kind, version: 'unknown', endpoint: 'unreachable' });
+    return failedReport(job, started, err, {
+      kind: job.runtime.kind,
+      version: 'unknown',
+      endpoint: 'unreachable',
+    });
   }
   const runtime = {
     kind: info.kind,
@@ -82,7 +91,7 @@ export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
 async function allVerified(job: NodeLoadJob): Promise<boolean> {
   for (const entry of job.plan.entries) {
     const found = await job.runtime.inspect(entry.target, job.signal);
-    if (found?.configDigest !== entry.configDigest) return false;
+    if (found?.configDigest !== entry.configDigest || !found.usable) return false;
   }
   return true;
 }
@@ -95,16 +104,18 @@ async function verifyEntry(
   problem?: string,
 ): Promise<ImageLoadOutcome> {
   const found = await job.runtime.inspect(entry.target, job.signal);
-  const verified = found?.configDigest === entry.configDigest;
+  const verified = found?.configDigest === entry.configDigest && found.usable;
   const why =
     problem ??
     (!loaded
       ? `${entry.source} is not in the runtime after the load`
       : found === undefined
         ? `${entry.target} is missing`
-        : verified
-          ? undefined
-          : `${entry.target} points at ${found.configDigest}, expected ${entry.configDigest}`);
+        : found.configDigest !== entry.configDigest
+          ? `${entry.target} points at ${found.configDigest}, expected ${entry.configDigest}`
+          : verified
+            ? undefined
+            : `${entry.target} is present but not usable: content incomplete or not unpacked (the load failed part-way; run again)`);
   return {
     ...entry,
     loaded,
@@ -134,7 +145,12 @@ function report(
   };
 }
 
-function failedReport(job: NodeLoadJob, started: number, err: unknown, runtime: NodeLoadReport['runtime']): NodeLoadReport {
+function failedReport(
+  job: NodeLoadJob,
+  started: number,
+  err: unknown,
+  runtime: NodeLoadReport['runtime'],
+): NodeLoadReport {
   const message = messageOf(err);
   return {
     node: job.node,
@@ -142,7 +158,13 @@ function failedReport(job: NodeLoadJob, started: number, err: unknown, runtime: 
     bytesLoaded: 0,
     loadMs: 0,
     totalMs: Math.round(performance.now() - started),
-    images: job.plan.entries.map((entry) => ({ ...entry, loaded: false, retagged: false, verified: false, problem: message })),
+    images: job.plan.entries.map((entry) => ({
+      ...entry,
+      loaded: false,
+      retagged: false,
+      verified: false,
+      problem: message,
+    })),
     ok: false,
     error: { code: err instanceof AirliftError ? err.code : 'UNEXPECTED', message },
   };

@@ -18,6 +18,11 @@ export interface RuntimeImage {
   readonly reference: string;
   /** sha256 of the image config: Docker's image ID; containerd's manifest `config.digest`. */
   readonly configDigest: string;
+  /**
+   * All content present and unpacked, so kubelet can start containers from it. A failed containerd
+   * import can leave a name behind whose layers never unpacked; such an image is not usable.
+   */
+  readonly usable: boolean;
 }
 
 /** What a load reported. */

@@ -1,11 +1,16 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { AirliftError, RuntimeLoadError, RuntimeTagError, RuntimeUnavailableError } from '../../shared/errors/index.js';
+import {
+  AirliftError,
+  RuntimeLoadError,
+  RuntimeTagError,
+  RuntimeUnavailableError,
+} from '../../shared/errors/index.js';
 import type { CommandRunner } from '../../shared/exec/index.js';
 import { formatReference, parseReference } from '../../shared/reference/index.js';
 import type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo } from './container-runtime.js';
 import { CountingStream } from './counting-stream.js';
-import { configDigestOf, parseImageList } from './ctr-output.js';
+import { configDigestOf, parseImageCheck } from './ctr-output.js';
 
 /** containerd's socket on kubeadm/DCE nodes. */
 export const DEFAULT_CONTAINERD_ADDRESS = '/run/containerd/containerd.sock';
@@ -66,11 +71,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     const counter = new CountingStream();
     archive.on('error', (err) => counter.destroy(err));
     archive.pipe(counter);
-    const args = ['images', 'import'];
-    if (this.options.snapshotter !== undefined && this.options.snapshotter !== '') {
-      args.push('--snapshotter', this.options.snapshotter);
-    }
-    args.push('-');
+    const args = ['images', 'import', ...this.snapshotterArgs(), '-'];
     let stdout: string;
     try {
       ({ stdout } = await this.runner.run(this.ctr, this.global(args), {
@@ -91,17 +92,29 @@ export class ContainerdRuntime implements ContainerRuntime {
     try {
       await this.run(['images', 'tag', '--force', full(source), full(target)], signal);
     } catch (err) {
-      throw new RuntimeTagError('containerd', source, target, err instanceof Error ? err.message : String(err), {}, err);
+      throw new RuntimeTagError(
+        'containerd',
+        source,
+        target,
+        err instanceof Error ? err.message : String(err),
+        {},
+        err,
+      );
     }
   }
 
   async inspect(reference: string, signal?: AbortSignal): Promise<RuntimeImage | undefined> {
     const name = full(reference);
-    const { stdout } = await this.run(['images', 'ls', `name==${name}`], signal);
-    const row = parseImageList(stdout).find((image) => image.reference === name);
+    // `images check` rather than `images ls`: it also says whether every blob is present and unpacked.
+    const args = ['images', 'check', ...this.snapshotterArgs(), `name==${name}`];
+    const row = parseImageCheck((await this.run(args, signal)).stdout).find(
+      (image) => image.reference === name,
+    );
     if (row === undefined) return undefined;
-    const configDigest = await configDigestOf(row, (digest) => this.run(['content', 'get', digest], signal).then((r) => r.stdout));
-    return { reference: name, configDigest };
+    const configDigest = await configDigestOf(row, (digest) =>
+      this.run(['content', 'get', digest], signal).then((r) => r.stdout),
+    );
+    return { reference: name, configDigest, usable: row.complete && row.unpacked };
   }
 
   /** True when the namespace already holds any image (it is the one kubelet uses). */
@@ -120,8 +133,14 @@ export class ContainerdRuntime implements ContainerRuntime {
     return Promise.resolve();
   }
 
+  private snapshotterArgs(): string[] {
+    const snapshotter = this.options.snapshotter;
+    return snapshotter === undefined || snapshotter === '' ? [] : ['--snapshotter', snapshotter];
+  }
+
   private global(args: readonly string[]): string[] {
-    return ['--address', this.address, '--namespace', this.namespace, ...args];
+    // Without a connect timeout ctr waits for a missing socket until the command timeout kills it.
+    return ['--address', this.address, '--namespace', this.namespace, '--connect-timeout', '3s', ...args];
   }
 
   private run(args: readonly string[], signal?: AbortSignal): Promise<{ stdout: string }> {

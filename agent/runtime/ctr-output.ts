@@ -1,26 +1,39 @@
 import { RuntimeUnavailableError } from '../../shared/errors/index.js';
 import { hostPlatform, type Platform } from '../../shared/image-archive/index.js';
 
-/** One row of `ctr images ls`. */
-export interface CtrImageRow {
-  readonly reference: string;
-  readonly mediaType: string;
-  readonly targetDigest: string;
-}
-
 const MANIFEST_LIST_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
 ]);
 
-/** Parses `ctr images ls` (columns REF TYPE DIGEST SIZE PLATFORMS LABELS, whitespace separated). */
-export function parseImageList(stdout: string): CtrImageRow[] {
+/** One row of `ctr images check`. */
+export interface CtrImageRow {
+  readonly reference: string;
+  readonly mediaType: string;
+  readonly targetDigest: string;
+  /** Every blob the image needs is in the content store. */
+  readonly complete: boolean;
+  /** Its layers are unpacked into the snapshotter (what kubelet needs to start containers). */
+  readonly unpacked: boolean;
+}
+
+/**
+ * Parses `ctr images check`: REF TYPE DIGEST STATUS SIZE UNPACKED, where STATUS is
+ * `complete (2/2)` or `incomplete (1/2)` and SIZE is `4.5 KiB/4.5 KiB` (both hold spaces).
+ */
+export function parseImageCheck(stdout: string): CtrImageRow[] {
   const lines = stdout.split('\n').filter((line) => line.trim() !== '');
   return lines
     .slice(lines[0]?.startsWith('REF') === true ? 1 : 0)
     .map((line) => line.trim().split(/\s+/))
-    .filter((cols) => cols.length >= 3 && cols[2]?.startsWith('sha256:') === true)
-    .map((cols) => ({ reference: cols[0] ?? '', mediaType: cols[1] ?? '', targetDigest: cols[2] ?? '' }));
+    .filter((cols) => cols.length >= 5 && cols[2]?.startsWith('sha256:') === true)
+    .map((cols) => ({
+      reference: cols[0] ?? '',
+      mediaType: cols[1] ?? '',
+      targetDigest: cols[2] ?? '',
+      complete: cols[3] === 'complete',
+      unpacked: cols.at(-1) === 'true',
+    }));
 }
 
 /**
@@ -42,13 +55,17 @@ export async function configDigestOf(
     if (doc.config?.digest !== undefined) return doc.config.digest;
     const isIndex = doc.manifests !== undefined || MANIFEST_LIST_TYPES.has(doc.mediaType ?? '');
     const next = isIndex
-      ? (doc.manifests?.find((m) => m.platform?.os === platform.os && m.platform.architecture === platform.architecture) ??
-        doc.manifests?.[0])
+      ? (doc.manifests?.find(
+          (m) => m.platform?.os === platform.os && m.platform.architecture === platform.architecture,
+        ) ?? doc.manifests?.[0])
       : undefined;
     if (next === undefined) break;
     digest = next.digest;
   }
-  throw new RuntimeUnavailableError(`containerd: cannot find the config of ${row.reference} (target ${row.targetDigest})`, {
-    reference: row.reference,
-  });
+  throw new RuntimeUnavailableError(
+    `containerd: cannot find the config of ${row.reference} (target ${row.targetDigest})`,
+    {
+      reference: row.reference,
+    },
+  );
 }

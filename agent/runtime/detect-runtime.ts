@@ -45,7 +45,8 @@ export async function selectRuntime(selection: RuntimeSelection): Promise<Contai
       ...(selection.logger === undefined ? {} : { logger: selection.logger }),
     });
 
-  if (kind === 'docker') return answering(docker(selection.dockerHost ?? DEFAULT_DOCKER_HOST), selection.signal);
+  if (kind === 'docker')
+    return answering(docker(selection.dockerHost ?? DEFAULT_DOCKER_HOST), selection.signal);
   if (kind === 'containerd') {
     return answering(containerd(selection.containerdAddress ?? DEFAULT_CONTAINERD_ADDRESS), selection.signal);
   }
@@ -53,35 +54,39 @@ export async function selectRuntime(selection: RuntimeSelection): Promise<Contai
   const containerdAddresses =
     selection.containerdAddress === undefined ? CONTAINERD_CANDIDATES : [selection.containerdAddress];
   const tried: string[] = [];
-  const found: ContainerRuntime[] = [];
+  let foundContainerd: ContainerdRuntime | undefined;
   for (const address of containerdAddresses) {
     const runtime = containerd(address);
-    if (await answers(runtime, tried, selection.signal)) {
-      found.push(runtime);
+    if (await answers(runtime, `containerd at ${address}`, tried, selection.signal)) {
+      foundContainerd = runtime;
       break;
     }
   }
+  let foundDocker: DockerRuntime | undefined;
   for (const host of dockerHosts) {
     const runtime = docker(host);
-    if (await answers(runtime, tried, selection.signal)) {
-      found.push(runtime);
+    if (await answers(runtime, `docker at ${host}`, tried, selection.signal)) {
+      foundDocker = runtime;
       break;
     }
   }
-  const [first, second] = found;
-  if (first === undefined) {
+  if (foundContainerd === undefined || foundDocker === undefined) {
+    const only = foundContainerd ?? foundDocker;
+    if (only !== undefined) return only;
     throw new RuntimeUnavailableError(
       `no container runtime answers (tried ${tried.join('; ')}): start Docker or containerd, or pass --runtime with --docker-host / --containerd-address`,
     );
   }
-  if (second === undefined) return first;
-  const ctr = first as ContainerdRuntime;
-  const kubeletImages = await ctr.hasImages(selection.signal).catch(() => false);
+  const kubeletImages = await foundContainerd.hasImages(selection.signal).catch(() => false);
   selection.logger?.info(
-    { containerd: ctr.address, docker: (second as DockerRuntime).host, chosen: kubeletImages ? 'containerd' : 'docker' },
+    {
+      containerd: foundContainerd.address,
+      docker: foundDocker.host,
+      chosen: kubeletImages ? 'containerd' : 'docker',
+    },
     'both runtimes answer; choosing by where kubelet images live (pass --runtime to decide)',
   );
-  return kubeletImages ? first : second;
+  return kubeletImages ? foundContainerd : foundDocker;
 }
 
 async function answering(runtime: ContainerRuntime, signal?: AbortSignal): Promise<ContainerRuntime> {
@@ -89,13 +94,17 @@ async function answering(runtime: ContainerRuntime, signal?: AbortSignal): Promi
   return runtime;
 }
 
-async function answers(runtime: ContainerRuntime, tried: string[], signal?: AbortSignal): Promise<boolean> {
+async function answers(
+  runtime: ContainerRuntime,
+  label: string,
+  tried: string[],
+  signal?: AbortSignal,
+): Promise<boolean> {
   try {
     await runtime.info(signal);
     return true;
   } catch (err) {
-    const endpoint = runtime instanceof DockerRuntime ? runtime.host : (runtime as ContainerdRuntime).address;
-    tried.push(`${runtime.kind} at ${endpoint}${err instanceof AirliftError ? '' : ` (${String(err)})`}`);
+    tried.push(err instanceof AirliftError ? label : `${label} (${String(err)})`);
     return false;
   }
 }

@@ -12,5 +12,9 @@ export function dockerOptionsFor(host: string): DockerOptions {
   if (m?.[2] !== undefined && m[3] !== undefined) {
     return { host: m[2], port: Number(m[3]), protocol: m[1] === 'https' ? 'https' : 'http' };
   }
-  throw new ConfigInvalidError('--docker-host', 'docker-host', `${JSON.stringify(host)} is not unix:///path, tcp://host:port or https://host:port`);
+  throw new ConfigInvalidError(
+    '--docker-host',
+    'docker-host',
+    `${JSON.stringify(host)} is not unix:///path, tcp://host:port or https://host:port`,
+  );
 }

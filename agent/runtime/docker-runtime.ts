@@ -38,7 +38,7 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       signal?.throwIfAborted();
       const version = await this.docker.version();
-      return { kind: 'docker', version: version.Version ?? 'unknown', endpoint: this.host };
+      return { kind: 'docker', version: version.Version, endpoint: this.host };
     } catch (err) {
       throw new RuntimeUnavailableError(
         `Docker at ${this.host} does not answer: start dockerd or pass the right --docker-host`,
@@ -55,7 +55,10 @@ export class DockerRuntime implements ContainerRuntime {
     archive.pipe(counter);
     let response: NodeJS.ReadableStream;
     try {
-      response = await this.docker.loadImage(counter, { quiet: true, ...(signal === undefined ? {} : { abortSignal: signal }) });
+      response = await this.docker.loadImage(counter, {
+        quiet: true,
+        ...(signal === undefined ? {} : { abortSignal: signal }),
+      });
     } catch (err) {
       throw new RuntimeLoadError('docker', describe(err), {}, err);
     }
@@ -99,19 +102,33 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       signal?.throwIfAborted();
       const info = await this.docker.getImage(reference).inspect();
-      return { reference: formatReference(parseReference(reference)), configDigest: info.Id };
+      // docker load commits an image only once all its layers are registered: present means usable.
+      return { reference: formatReference(parseReference(reference)), configDigest: info.Id, usable: true };
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-      throw new RuntimeUnavailableError(`Docker at ${this.host}: inspecting ${reference} failed: ${describe(err)}`, { reference }, err);
+      throw new RuntimeUnavailableError(
+        `Docker at ${this.host}: inspecting ${reference} failed: ${describe(err)}`,
+        { reference },
+        err,
+      );
     }
   }
 
   async untag(reference: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.docker.getImage(reference).remove({ noprune: true, ...(signal === undefined ? {} : { abortSignal: signal }) });
+      await this.docker
+        .getImage(reference)
+        .remove({ noprune: true, ...(signal === undefined ? {} : { abortSignal: signal }) });
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return;
-      throw new RuntimeTagError('docker', reference, reference, `removing the tag failed: ${describe(err)}`, {}, err);
+      throw new RuntimeTagError(
+        'docker',
+        reference,
+        reference,
+        `removing the tag failed: ${describe(err)}`,
+        {},
+        err,
+      );
     }
   }
 

@@ -1,4 +1,10 @@
-export type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo, RuntimeKind } from './container-runtime.js';
+export type {
+  ContainerRuntime,
+  LoadResult,
+  RuntimeImage,
+  RuntimeInfo,
+  RuntimeKind,
+} from './container-runtime.js';
 export { DockerRuntime, type DockerRuntimeOptions } from './docker-runtime.js';
 export { DEFAULT_DOCKER_HOST, dockerOptionsFor } from './docker-endpoint.js';
 export {

@@ -16,7 +16,9 @@ export function bundleInspectCommand(output: CliOutput, setExit: (code: number) 
           try {
             if (flags.output === 'json') output.out(JSON.stringify(bundle.info, null, 2));
             else printBundle(bundle.info, output);
-            return describeHintProblems(bundle.info.crossCheck).length === 0 ? ExitCode.Ok : ExitCode.BadBundle;
+            return describeHintProblems(bundle.info.crossCheck).length === 0
+              ? ExitCode.Ok
+              : ExitCode.BadBundle;
           } finally {
             await bundle.close();
           }
@@ -29,17 +31,27 @@ function printBundle(info: BundleInfo, output: CliOutput): void {
   const { chart, archive } = info;
   output.out(`bundle     ${info.file}`);
   output.out(`module     ${info.name} ${info.version}`);
-  output.out(`chart      ${chart.name} ${chart.version}${chart.appVersion === undefined ? '' : ` (app ${chart.appVersion})`}, ${chart.files.length} files`);
+  output.out(
+    `chart      ${chart.name} ${chart.version}${chart.appVersion === undefined ? '' : ` (app ${chart.appVersion})`}, ${chart.files.length} files`,
+  );
   output.out(`crds       ${chart.crds.length === 0 ? 'none' : chart.crds.join(', ')}`);
-  output.out(`subcharts  ${chart.subcharts.length === 0 ? 'none' : chart.subcharts.map((s) => `${s.key} (${s.name} ${s.version})`).join(', ')}`);
-  output.out(`images.tar ${archive.format}, ${formatBytes(info.imagesTar.length)} at byte ${info.imagesTar.offset} of the bundle`);
+  output.out(
+    `subcharts  ${chart.subcharts.length === 0 ? 'none' : chart.subcharts.map((s) => `${s.key} (${s.name} ${s.version})`).join(', ')}`,
+  );
+  output.out(
+    `images.tar ${archive.format}, ${formatBytes(info.imagesTar.length)} at byte ${info.imagesTar.offset} of the bundle`,
+  );
   for (const image of archive.images) {
-    output.out(`  image ${shortDigest(image.configDigest)}  ${image.layers.length} layers  ${formatBytes(image.size)}`);
+    output.out(
+      `  image ${shortDigest(image.configDigest)}  ${image.layers.length} layers  ${formatBytes(image.size)}`,
+    );
     for (const reference of image.references) output.out(`    ${reference}`);
   }
   output.out(`hints      ${info.hints.length} templates`);
-  for (const hint of info.hints) output.out(`  [${hint.index}] ${hint.template}\n       -> ${hint.reference ?? '(does not render)'}`);
+  for (const hint of info.hints)
+    output.out(`  [${hint.index}] ${hint.template}\n       -> ${hint.reference ?? '(does not render)'}`);
   for (const line of describeHintProblems(info.crossCheck)) output.out(`problem    ${line}`);
-  for (const reference of info.crossCheck.notInHints) output.out(`note       ${reference} is in images.tar but named by no hint`);
+  for (const reference of info.crossCheck.notInHints)
+    output.out(`note       ${reference} is in images.tar but named by no hint`);
   for (const warning of archive.warnings) output.out(`warning    ${warning}`);
 }

@@ -44,14 +44,19 @@ export async function readBundleChart(
     const entry = chartFiles.get(path);
     if (entry === undefined) throw new BundleMalformedError(file, `${CHART_DIR}/${path}`, 'is missing');
     if (entry.size > MAX_CHART_FILE) {
-      throw new BundleMalformedError(file, `${CHART_DIR}/${path}`, `is ${entry.size} bytes, too large for a chart file`);
+      throw new BundleMalformedError(
+        file,
+        `${CHART_DIR}/${path}`,
+        `is ${entry.size} bytes, too large for a chart file`,
+      );
     }
     return (await source.read(entry.dataOffset, entry.size)).toString('utf8');
   };
   const metadata = parseChart(await read('Chart.yaml'), file, `${CHART_DIR}/Chart.yaml`);
   const values = parseValuesText(await read('values.yaml'), file, `${CHART_DIR}/values.yaml`);
   const aliases = new Map<string, string>();
-  for (const dep of metadata.dependencies ?? []) if (dep.alias !== undefined) aliases.set(dep.name, dep.alias);
+  for (const dep of metadata.dependencies ?? [])
+    if (dep.alias !== undefined) aliases.set(dep.name, dep.alias);
 
   const subcharts: BundleSubchart[] = [];
   const subValues: { name: string; values: ChartValues }[] = [];
@@ -98,10 +103,13 @@ async function readPackedSubchart(
   entry: TarEntry,
 ): Promise<{ meta: ReturnType<typeof parseChartMetadata>; values: ChartValues }> {
   const where = `${CHART_DIR}/${path}`;
-  if (entry.size > MAX_CHART_FILE) throw new BundleMalformedError(file, where, 'packed subchart is too large');
+  if (entry.size > MAX_CHART_FILE)
+    throw new BundleMalformedError(file, where, 'packed subchart is too large');
   let tarBytes: Buffer;
   try {
-    tarBytes = gunzipSync(await source.read(entry.dataOffset, entry.size), { maxOutputLength: 4 * MAX_CHART_FILE });
+    tarBytes = gunzipSync(await source.read(entry.dataOffset, entry.size), {
+      maxOutputLength: 4 * MAX_CHART_FILE,
+    });
   } catch (err) {
     throw new BundleMalformedError(file, where, 'packed subchart is not a valid .tgz', err);
   }
@@ -110,11 +118,14 @@ async function readPackedSubchart(
   const find = (suffix: string): TarEntry | undefined =>
     members.find((m) => m.type === 'file' && /^[^/]+\/[^/]+$/.test(m.name) && m.name.endsWith(`/${suffix}`));
   const chartYaml = find('Chart.yaml');
-  if (chartYaml === undefined) throw new BundleMalformedError(file, where, 'packed subchart has no <name>/Chart.yaml');
-  const text = async (m: TarEntry): Promise<string> => (await inner.read(m.dataOffset, m.size)).toString('utf8');
+  if (chartYaml === undefined)
+    throw new BundleMalformedError(file, where, 'packed subchart has no <name>/Chart.yaml');
+  const text = async (m: TarEntry): Promise<string> =>
+    (await inner.read(m.dataOffset, m.size)).toString('utf8');
   const meta = parseChart(await text(chartYaml), file, `${where}/Chart.yaml`);
   const valuesEntry = find('values.yaml');
-  const values = valuesEntry === undefined ? {} : parseValuesText(await text(valuesEntry), file, `${where}/values.yaml`);
+  const values =
+    valuesEntry === undefined ? {} : parseValuesText(await text(valuesEntry), file, `${where}/values.yaml`);
   return { meta, values };
 }
 

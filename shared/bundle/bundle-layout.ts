@@ -26,10 +26,18 @@ export function classifyBundleEntries(file: string, entries: readonly TarEntry[]
     const checked = checkEntryPath(entry.name);
     if ('problem' in checked) throw new BundleUnsafeEntryError(file, entry.name, checked.problem);
     if (entry.type === 'symlink' || entry.type === 'hardlink') {
-      throw new BundleUnsafeEntryError(file, entry.name, `${entry.type} to ${JSON.stringify(entry.linkname ?? '')}`);
+      throw new BundleUnsafeEntryError(
+        file,
+        entry.name,
+        `${entry.type} to ${JSON.stringify(entry.linkname ?? '')}`,
+      );
     }
     if (entry.type === 'other') {
-      throw new BundleUnsafeEntryError(file, entry.name, `special file (tar type ${JSON.stringify(entry.typeflag)})`);
+      throw new BundleUnsafeEntryError(
+        file,
+        entry.name,
+        `special file (tar type ${JSON.stringify(entry.typeflag)})`,
+      );
     }
     if (entry.type === 'directory') continue;
     const path = checked.path;

@@ -13,14 +13,21 @@ export interface HintCrossCheck {
 }
 
 /** Compares rendered hints with the archive's references after normalising both. */
-export function crossCheckHints(hints: readonly RenderedHint[], images: readonly ArchiveImage[]): HintCrossCheck {
+export function crossCheckHints(
+  hints: readonly RenderedHint[],
+  images: readonly ArchiveImage[],
+): HintCrossCheck {
   const inArchive = new Set(images.flatMap((image) => image.references));
   const named = new Set<string>();
   const missingFromArchive: { template: string; index: number; reference: string }[] = [];
   const unrenderable: { template: string; index: number; problem: string }[] = [];
   for (const hint of hints) {
     if (hint.reference === undefined) {
-      unrenderable.push({ template: hint.template, index: hint.index, problem: hint.error?.message ?? 'did not render' });
+      unrenderable.push({
+        template: hint.template,
+        index: hint.index,
+        problem: hint.error?.message ?? 'did not render',
+      });
       continue;
     }
     let normalised: string;
@@ -31,7 +38,8 @@ export function crossCheckHints(hints: readonly RenderedHint[], images: readonly
       continue;
     }
     named.add(normalised);
-    if (!inArchive.has(normalised)) missingFromArchive.push({ template: hint.template, index: hint.index, reference: normalised });
+    if (!inArchive.has(normalised))
+      missingFromArchive.push({ template: hint.template, index: hint.index, reference: normalised });
   }
   return {
     missingFromArchive,
@@ -43,7 +51,11 @@ export function crossCheckHints(hints: readonly RenderedHint[], images: readonly
 /** One line per hint the archive cannot satisfy: those pods would never start. */
 export function describeHintProblems(check: HintCrossCheck): string[] {
   return [
-    ...check.unrenderable.map((h) => `hints.yaml [${h.index}] ${JSON.stringify(h.template)} does not render: ${h.problem}`),
-    ...check.missingFromArchive.map((h) => `hints.yaml [${h.index}] names ${h.reference}, which images.tar does not contain`),
+    ...check.unrenderable.map(
+      (h) => `hints.yaml [${h.index}] ${JSON.stringify(h.template)} does not render: ${h.problem}`,
+    ),
+    ...check.missingFromArchive.map(
+      (h) => `hints.yaml [${h.index}] names ${h.reference}, which images.tar does not contain`,
+    ),
   ];
 }

@@ -56,7 +56,8 @@ const chartSchema = z.object({
 /** Parses and validates a Chart.yaml text; a problem is a ConfigInvalidError naming the field (`version`, `dependencies[0].name`). */
 export function parseChartMetadata(yamlText: string, file: string): ChartMetadata {
   const data = parseYamlData(yamlText, file, keepNumbersAsWritten);
-  if (!isValuesMap(data)) throw new ConfigInvalidError(file, '', `expected a map, got ${describeValue(data)}`);
+  if (!isValuesMap(data))
+    throw new ConfigInvalidError(file, '', `expected a map, got ${describeValue(data)}`);
   const result = chartSchema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0];

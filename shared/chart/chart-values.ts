@@ -54,7 +54,8 @@ function coalesceDeps(dest: ChartValues, subcharts: readonly SubchartValues[], p
 function coalesceGlobals(block: ChartValues, parent: ChartValues): void {
   const own = Object.hasOwn(block, 'global') ? block.global : undefined;
   const inherited = Object.hasOwn(parent, 'global') ? parent.global : undefined;
-  if ((own !== undefined && !isValuesMap(own)) || (inherited !== undefined && !isValuesMap(inherited))) return;
+  if ((own !== undefined && !isValuesMap(own)) || (inherited !== undefined && !isValuesMap(inherited)))
+    return;
   const globals: ChartValues = own ?? {};
   for (const [key, value] of Object.entries(inherited ?? {})) {
     const current = Object.hasOwn(globals, key) ? globals[key] : undefined;

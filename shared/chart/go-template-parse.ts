@@ -50,7 +50,18 @@ export interface ParsedTemplate {
   readonly nodes: readonly TemplateNode[];
 }
 
-const KEYWORDS = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue']);
+const KEYWORDS = new Set([
+  'if',
+  'else',
+  'end',
+  'range',
+  'with',
+  'define',
+  'template',
+  'block',
+  'break',
+  'continue',
+]);
 const SPACE = /^[ \t\r\n]$/;
 // Anything the DaoCloud rewrite would put inside a quoted index key, minus what ends an operand here.
 const KEY_CHAR = /^[^\s.|(){}"'`$,=:]$/u;
@@ -129,6 +140,7 @@ class Parser {
     }
     const commands: Command[] = [];
     let operands: Operand[] = [];
+    let lastPipe = open;
     for (;;) {
       const hadSpace = this.skipSpace();
       if (this.pos >= this.src.length) throw this.error('unclosed action', open);
@@ -136,7 +148,7 @@ class Parser {
       if (close !== undefined) {
         const [first, ...rest] = operands;
         if (first !== undefined) commands.push({ operands: [first, ...rest] });
-        else if (commands.length > 0) throw this.error('missing command after "|"', this.pos);
+        else if (commands.length > 0) throw this.error('missing command after "|"', lastPipe);
         const [head, ...tail] = commands;
         if (head === undefined) throw this.error('empty action', open);
         const pipeline: [Command, ...Command[]] = [head, ...tail];
@@ -149,6 +161,7 @@ class Parser {
         if (first === undefined) throw this.error('missing command before "|"', this.pos);
         commands.push({ operands: [first, ...rest] });
         operands = [];
+        lastPipe = this.pos;
         this.pos++;
         continue;
       }
@@ -191,7 +204,8 @@ class Parser {
     if (number !== null && /[0-9]/.test(c + (this.src[at + 1] ?? ''))) {
       this.pos += number[0].length;
       const next = this.src[this.pos];
-      if (next !== undefined && (IDENT_CHAR.test(next) || next === '.')) throw this.error('bad number syntax', at);
+      if (next !== undefined && (IDENT_CHAR.test(next) || next === '.'))
+        throw this.error('bad number syntax', at);
       return { kind: 'literal', value: Number(number[0]), at };
     }
     if (IDENT_START.test(c)) return this.identifier(at);
@@ -251,7 +265,10 @@ class Parser {
         continue;
       }
       const width = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : /[0-7]/.test(e) ? 3 : 0;
-      const digits = e === 'x' || e === 'u' || e === 'U' ? this.src.slice(p + 2, p + 2 + width) : this.src.slice(p + 1, p + 4);
+      const digits =
+        e === 'x' || e === 'u' || e === 'U'
+          ? this.src.slice(p + 2, p + 2 + width)
+          : this.src.slice(p + 1, p + 4);
       const radix = /[0-7]/.test(e) ? 8 : 16;
       const valid = radix === 8 ? /^[0-7]{3}$/ : new RegExp(`^[0-9a-fA-F]{${width}}$`);
       const code = width === 0 || !valid.test(digits) ? NaN : parseInt(digits, radix);

@@ -31,7 +31,8 @@ export function renderTemplate(template: string | ParsedTemplate, values: ChartV
   const parsed = typeof template === 'string' ? parseTemplate(template) : template;
   let out = '';
   for (const node of parsed.nodes) {
-    out += node.kind === 'text' ? node.text : print(evalAction(node, values, parsed.source), parsed.source, node);
+    out +=
+      node.kind === 'text' ? node.text : print(evalAction(node, values, parsed.source), parsed.source, node);
   }
   return out;
 }
@@ -73,7 +74,12 @@ function evalAction(action: ActionNode, values: ChartValues, source: string): Ev
   return piped ?? { value: undefined };
 }
 
-function evalCommand(command: Command, values: ChartValues, source: string, piped: Evaluated | undefined): Evaluated {
+function evalCommand(
+  command: Command,
+  values: ChartValues,
+  source: string,
+  piped: Evaluated | undefined,
+): Evaluated {
   const [head, ...rest] = command.operands;
   if (head.kind !== 'function') return evalOperand(head, values, source);
   const args = rest.map((op) => evalOperand(op, values, source));
@@ -94,7 +100,9 @@ function evalOperand(op: Operand, values: ChartValues, source: string): Evaluate
   }
 }
 
-const FUNCTIONS: Readonly<Record<TemplateFunction, (args: readonly Evaluated[], source: string) => Evaluated>> = {
+const FUNCTIONS: Readonly<
+  Record<TemplateFunction, (args: readonly Evaluated[], source: string) => Evaluated>
+> = {
   // Sprig: `default FALLBACK GIVEN` returns GIVEN unless it is empty; a piped value is GIVEN.
   default: ([fallback, given], source) => {
     if (fallback === undefined) throw new TemplateError(source, 'default needs a fallback value');
@@ -133,7 +141,8 @@ function lookup(values: ChartValues, path: readonly string[], source: string): u
 
 function print(evaluated: Evaluated, source: string, action: ActionNode): string {
   const { value, field } = evaluated;
-  const subject = field === undefined ? `the action at ${describePosition(source, action.at)}` : `value ${field}`;
+  const subject =
+    field === undefined ? `the action at ${describePosition(source, action.at)}` : `value ${field}`;
   const context: ErrorContext = field === undefined ? {} : { field };
   if (value === undefined || value === null) {
     const hint = field?.startsWith('Values.')
@@ -143,7 +152,8 @@ function print(evaluated: Evaluated, source: string, action: ActionNode): string
   }
   switch (typeof value) {
     case 'string':
-      if (value === '' && field !== undefined) throw new TemplateError(source, `${subject} is empty`, context);
+      if (value === '' && field !== undefined)
+        throw new TemplateError(source, `${subject} is empty`, context);
       return value;
     case 'number':
       return formatGoNumber(value);

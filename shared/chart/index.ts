@@ -1,4 +1,10 @@
-export { parseTemplate, renderTemplate, templateFieldPaths, formatGoNumber, type ParsedTemplate } from './go-template.js';
+export {
+  parseTemplate,
+  renderTemplate,
+  templateFieldPaths,
+  formatGoNumber,
+  type ParsedTemplate,
+} from './go-template.js';
 export { imageTemplateParts, type ImageTemplateParts } from './image-template-parts.js';
 export { coalesceValues, type ChartValues, type SubchartValues } from './chart-values.js';
 export { parseHints, renderHints, type RenderedHint } from './hints.js';

@@ -9,7 +9,11 @@ export function parseYamlData(text: string, file: string, prepare?: (doc: Docume
     const before = text.slice(0, syntax.pos[0]);
     const line = before.split('\n').length;
     const column = syntax.pos[0] - before.lastIndexOf('\n');
-    throw new ConfigInvalidError(file, '', `YAML syntax error at line ${line}, column ${column}: ${syntax.message}`);
+    throw new ConfigInvalidError(
+      file,
+      '',
+      `YAML syntax error at line ${line}, column ${column}: ${syntax.message}`,
+    );
   }
   prepare?.(doc);
   try {

@@ -21,7 +21,9 @@ export async function runCommand(output: CliOutput, body: () => Promise<number>)
     if (err instanceof AirliftError) {
       output.err(`airlift: error [${err.code}]: ${err.message}`);
     } else {
-      output.err(`airlift: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      output.err(
+        `airlift: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
     }
     return err instanceof AirliftError ? exitCodeFor(err) : ExitCode.Unexpected;
   }

@@ -20,8 +20,19 @@ export class RuntimeLoadError extends AirliftError {
 /** Tagging an image in the runtime failed. */
 export class RuntimeTagError extends AirliftError {
   readonly code = ErrorCode.RuntimeTagFailed;
-  constructor(runtime: string, source: string, target: string, detail: string, context: ErrorContext = {}, cause?: unknown) {
-    super(`${runtime}: tagging ${source} as ${target} failed: ${detail}`, { ...context, reference: target }, { cause });
+  constructor(
+    runtime: string,
+    source: string,
+    target: string,
+    detail: string,
+    context: ErrorContext = {},
+    cause?: unknown,
+  ) {
+    super(
+      `${runtime}: tagging ${source} as ${target} failed: ${detail}`,
+      { ...context, reference: target },
+      { cause },
+    );
   }
 }
 

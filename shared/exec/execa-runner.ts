@@ -26,17 +26,24 @@ export class ExecaRunner implements CommandRunner {
       maxBuffer: 64 * 1024 * 1024,
     });
     const durationMs = Math.round(performance.now() - started);
-    const stderr = redact(String(result.stderr ?? ''), secrets);
+    const stderr = redact(result.stderr, secrets);
     if (!result.failed) {
       this.logger?.debug({ command: label, durationMs }, 'command finished');
-      return { stdout: String(result.stdout ?? ''), stderr, exitCode: result.exitCode ?? 0, durationMs };
+      return { stdout: result.stdout, stderr, exitCode: result.exitCode ?? 0, durationMs };
     }
-    const cause = new Error(redact(result.originalMessage ?? result.shortMessage ?? "command failed", secrets));
+    const cause = new Error(
+      redact(result.originalMessage ?? result.shortMessage ?? 'command failed', secrets),
+    );
     if (result.timedOut) throw new CommandTimedOutError(label, timeoutMs, cause);
     if (result.isCanceled) throw new CommandFailedError(`${label} (aborted)`, result.exitCode, stderr, cause);
     if ((result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(result.originalMessage ?? '')) {
       throw new CommandNotFoundError(file, cause);
     }
-    throw new CommandFailedError(label, result.exitCode, stderr || redact(result.shortMessage ?? "", secrets), cause);
+    throw new CommandFailedError(
+      label,
+      result.exitCode,
+      stderr || redact(result.shortMessage ?? '', secrets),
+      cause,
+    );
   }
 }

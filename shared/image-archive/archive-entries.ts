@@ -20,7 +20,11 @@ export class ArchiveEntries {
       if ('problem' in checked) throw new BundleUnsafeEntryError(source.label, entry.name, checked.problem);
       if (entry.type === 'directory') continue;
       if (entry.type !== 'file') {
-        throw new BundleUnsafeEntryError(source.label, entry.name, `${entry.type} entries are not allowed in images.tar`);
+        throw new BundleUnsafeEntryError(
+          source.label,
+          entry.name,
+          `${entry.type} entries are not allowed in images.tar`,
+        );
       }
       if (files.has(checked.path)) {
         throw new ArchiveMalformedError(source.label, checked.path, 'appears twice');
@@ -46,7 +50,11 @@ export class ArchiveEntries {
   async readSmall(name: string, referencedBy: string, limit = 16 << 20): Promise<Buffer> {
     const entry = this.require(name, referencedBy);
     if (entry.size > limit) {
-      throw new ArchiveMalformedError(this.source.label, name, `is ${entry.size} bytes, more than a metadata file can be`);
+      throw new ArchiveMalformedError(
+        this.source.label,
+        name,
+        `is ${entry.size} bytes, more than a metadata file can be`,
+      );
     }
     return this.source.read(entry.dataOffset, entry.size);
   }

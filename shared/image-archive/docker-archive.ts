@@ -36,7 +36,13 @@ export async function readDockerArchive(entries: ArchiveEntries): Promise<Archiv
       return { entry: name, size: entry.size, ...(digest === undefined ? {} : { digest }) };
     });
     const configEntry = entries.require(item.Config, `${where} Config`);
-    const config = await readImageConfig(entries, item.Config, digestFromName(item.Config), layers.length, where);
+    const config = await readImageConfig(
+      entries,
+      item.Config,
+      digestFromName(item.Config),
+      layers.length,
+      where,
+    );
     const raw = item.RepoTags ?? [];
     images.push({
       references: normaliseArchiveReferences(raw, label, where),

@@ -47,7 +47,11 @@ export async function readImageConfig(
   const parsed = configSchema.safeParse(json);
   if (!parsed.success) {
     const issue = firstIssue(parsed.error);
-    throw new ArchiveMalformedError(entries.source.label, name, `config blob field ${issue.path}: ${issue.message}`);
+    throw new ArchiveMalformedError(
+      entries.source.label,
+      name,
+      `config blob field ${issue.path}: ${issue.message}`,
+    );
   }
   const diffIds = parsed.data.rootfs.diff_ids;
   if (diffIds.length !== layerCount) {

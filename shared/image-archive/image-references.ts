@@ -8,7 +8,10 @@ export function normaliseArchiveReferences(raw: readonly string[], file: string,
       return formatReference(parseReference(reference));
     } catch (err) {
       if (err instanceof AirliftError) {
-        throw new InvalidReferenceError(reference, `${stripPrefix(err.message)} (in ${entry})`, { file, entry });
+        throw new InvalidReferenceError(reference, `${stripPrefix(err.message)} (in ${entry})`, {
+          file,
+          entry,
+        });
       }
       throw err;
     }

@@ -7,7 +7,11 @@ import type { ImageArchive } from './archive-image.js';
  * only manifest.json archives, so an OCI layout gets a docker manifest.json appended on the fly:
  * the original members stream through untouched, and only the end-of-archive marker is replaced.
  */
-export function loadableArchiveStream(raw: Readable, archive: ImageArchive, runtime: 'docker' | 'containerd'): Readable {
+export function loadableArchiveStream(
+  raw: Readable,
+  archive: ImageArchive,
+  runtime: 'docker' | 'containerd',
+): Readable {
   if (runtime === 'containerd' || archive.format !== 'oci-layout') return raw;
   const suffix = Buffer.concat([tarFileMember('manifest.json', dockerManifestFor(archive)), TAR_TRAILER]);
   return appendAfter(raw, archive.entriesEnd, suffix);
@@ -34,7 +38,6 @@ function appendAfter(raw: Readable, keep: number, suffix: Buffer): Readable {
   const finish = (): void => {
     if (finished) return;
     finished = true;
-    raw.unpipe?.(out);
     out.end(suffix);
   };
   raw.on('data', (chunk: Buffer) => {

@@ -33,7 +33,8 @@ export async function readOciArchive(
 ): Promise<ArchiveImage[]> {
   const label = entries.source.label;
   const index = parse(indexSchema, await entries.readJson('index.json', 'the archive'), label, 'index.json');
-  if (index.manifests.length === 0) throw new ArchiveMalformedError(label, 'index.json', 'lists no manifests');
+  if (index.manifests.length === 0)
+    throw new ArchiveMalformedError(label, 'index.json', 'lists no manifests');
   const images: ArchiveImage[] = [];
   for (const [i, top] of index.manifests.entries()) {
     const where = `index.json manifests[${i}]`;
@@ -54,7 +55,13 @@ export async function readOciArchive(
     });
     const configName = blobPath(manifest.config.digest);
     const configEntry = entries.require(configName, `${blobName} config`);
-    const config = await readImageConfig(entries, configName, manifest.config.digest, layers.length, blobName);
+    const config = await readImageConfig(
+      entries,
+      configName,
+      manifest.config.digest,
+      layers.length,
+      blobName,
+    );
     const references = normaliseArchiveReferences(named, label, where);
     // `ctr export` writes one index entry per name of the same manifest: fold them into one image.
     const same = images.findIndex((image) => image.manifestDigest === manifestDescriptor.digest);
@@ -113,7 +120,8 @@ function imageNames(descriptor: Descriptor): string[] {
     if (value !== undefined && value !== '' && !names.includes(value)) names.push(value);
   }
   // containerd writes the full name in both annotations; keep one when both say the same image.
-  if (names.length === 2 && names[1] !== undefined && names[0]?.endsWith(`:${names[1]}`) === true) names.pop();
+  if (names.length === 2 && names[1] !== undefined && names[0]?.endsWith(`:${names[1]}`) === true)
+    names.pop();
   return names;
 }
 

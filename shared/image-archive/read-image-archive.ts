@@ -15,14 +15,20 @@ export interface ReadImageArchiveOptions {
 }
 
 /** Indexes and reads an image archive in any of the three supported layouts, without extracting it. */
-export async function readImageArchive(source: ByteSource, options: ReadImageArchiveOptions = {}): Promise<ImageArchive> {
+export async function readImageArchive(
+  source: ByteSource,
+  options: ReadImageArchiveOptions = {},
+): Promise<ImageArchive> {
   const members = await indexTar(source);
   const entries = ArchiveEntries.from(source, members);
   const warnings: string[] = [];
   let format: ImageArchiveFormat;
   let images;
   if (entries.has('manifest.json')) {
-    format = entries.has('repositories') || entries.order.some((n) => n.endsWith('/layer.tar')) ? 'docker-save' : 'go-containerregistry';
+    format =
+      entries.has('repositories') || entries.order.some((n) => n.endsWith('/layer.tar'))
+        ? 'docker-save'
+        : 'go-containerregistry';
     images = await readDockerArchive(entries);
   } else if (entries.has('index.json')) {
     format = 'oci-layout';

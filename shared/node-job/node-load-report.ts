@@ -17,7 +17,12 @@ export interface ImageLoadOutcome {
 /** What a node did with one archive: the proof the coordinator's barrier checks. */
 export interface NodeLoadReport {
   readonly node: string;
-  readonly runtime: { readonly kind: string; readonly version: string; readonly endpoint: string; readonly namespace?: string };
+  readonly runtime: {
+    readonly kind: string;
+    readonly version: string;
+    readonly endpoint: string;
+    readonly namespace?: string;
+  };
   readonly bytesLoaded: number;
   readonly loadMs: number;
   readonly totalMs: number;

@@ -27,13 +27,17 @@ export async function resolveRetagRule(options: RetagRuleOptions): Promise<Retag
     throw new ConfigInvalidError(
       'command line',
       '--image-registry',
-      'is required: pass the registry the cluster pulls from (the release\'s global.imageRegistry), or --load-image-config',
+      "is required: pass the registry the cluster pulls from (the release's global.imageRegistry), or --load-image-config",
     );
   }
   const rule: RetagRule =
     options.containerRepository === undefined
       ? { kind: 'registry', registry: options.imageRegistry }
-      : { kind: 'relok8s', containerRegistry: options.imageRegistry, containerRepository: options.containerRepository };
+      : {
+          kind: 'relok8s',
+          containerRegistry: options.imageRegistry,
+          containerRepository: options.containerRepository,
+        };
   const problem = findRetagRuleProblem(rule);
   if (problem !== undefined) {
     const flag = problem.field === 'containerRepository' ? '--container-repository' : '--image-registry';

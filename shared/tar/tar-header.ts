@@ -25,7 +25,8 @@ export function parseHeaderBlock(block: Buffer): RawTarHeader | TarHeaderProblem
   if (block.length !== BLOCK_SIZE) return new TarHeaderProblem('short header block');
   const stored = parseOctal(block.subarray(148, 156));
   if (stored === undefined) return new TarHeaderProblem('header checksum field is not a number');
-  if (stored !== checksum(block)) return new TarHeaderProblem('header checksum mismatch (not a tar file, or corrupted)');
+  if (stored !== checksum(block))
+    return new TarHeaderProblem('header checksum mismatch (not a tar file, or corrupted)');
   const size = parseNumeric(block.subarray(124, 136));
   if (size === undefined) return new TarHeaderProblem('size field is not a number');
   const magic = block.toString('latin1', 257, 263);

@@ -1,7 +1,13 @@
 import { BundleMalformedError, BundleTruncatedError } from '../errors/index.js';
 import type { ByteSource } from './byte-source.js';
 import { entryTypeOf, type TarEntry } from './tar-entry.js';
-import { BLOCK_SIZE, isZeroBlock, parseHeaderBlock, parsePaxRecords, TarHeaderProblem } from './tar-header.js';
+import {
+  BLOCK_SIZE,
+  isZeroBlock,
+  parseHeaderBlock,
+  parsePaxRecords,
+  TarHeaderProblem,
+} from './tar-header.js';
 
 /** Limits the size of metadata records we are willing to buffer (PAX, GNU long names). */
 const MAX_META_RECORD = 1 << 20;
@@ -30,7 +36,11 @@ export async function indexTar(source: ByteSource): Promise<TarEntry[]> {
     if (isZeroBlock(block)) break;
     const header = parseHeaderBlock(block);
     if (header instanceof TarHeaderProblem) {
-      throw new BundleMalformedError(source.label, lastName, `bad tar header at byte ${offset}: ${header.detail}`);
+      throw new BundleMalformedError(
+        source.label,
+        lastName,
+        `bad tar header at byte ${offset}: ${header.detail}`,
+      );
     }
     const dataOffset = offset + BLOCK_SIZE;
     const padded = Math.ceil(header.size / BLOCK_SIZE) * BLOCK_SIZE;
@@ -45,7 +55,11 @@ export async function indexTar(source: ByteSource): Promise<TarEntry[]> {
     const flag = header.typeflag;
     if (flag === 'x' || flag === 'L' || flag === 'K' || flag === 'g') {
       if (header.size > MAX_META_RECORD) {
-        throw new BundleMalformedError(source.label, header.name, `metadata record of ${header.size} bytes is too large`);
+        throw new BundleMalformedError(
+          source.label,
+          header.name,
+          `metadata record of ${header.size} bytes is too large`,
+        );
       }
       const data = await source.read(dataOffset, header.size);
       if (flag === 'x') pending = { ...pending, ...paxOverrides(source.label, header.name, data) };
@@ -57,7 +71,11 @@ export async function indexTar(source: ByteSource): Promise<TarEntry[]> {
     }
     const size = pending.size ?? header.size;
     if (size !== header.size && dataOffset + size > source.size) {
-      throw new BundleTruncatedError(source.label, header.name, `the entry's PAX size of ${size} bytes runs past the end`);
+      throw new BundleTruncatedError(
+        source.label,
+        header.name,
+        `the entry's PAX size of ${size} bytes runs past the end`,
+      );
     }
     const linkname = pending.linkpath ?? header.linkname;
     entries.push({
@@ -76,7 +94,11 @@ export async function indexTar(source: ByteSource): Promise<TarEntry[]> {
   return entries;
 }
 
-function paxOverrides(label: string, entry: string, data: Buffer): { path?: string; linkpath?: string; size?: number } {
+function paxOverrides(
+  label: string,
+  entry: string,
+  data: Buffer,
+): { path?: string; linkpath?: string; size?: number } {
   const records = parsePaxRecords(data);
   if (records instanceof TarHeaderProblem) throw new BundleMalformedError(label, entry, records.detail);
   const out: { path?: string; linkpath?: string; size?: number } = {};
@@ -87,7 +109,8 @@ function paxOverrides(label: string, entry: string, data: Buffer): { path?: stri
   if (linkpath !== undefined) out.linkpath = linkpath;
   if (size !== undefined) {
     const n = Number(size);
-    if (!Number.isSafeInteger(n) || n < 0) throw new BundleMalformedError(label, entry, `PAX size ${size} is not valid`);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new BundleMalformedError(label, entry, `PAX size ${size} is not valid`);
     out.size = n;
   }
   return out;

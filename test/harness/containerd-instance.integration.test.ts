@@ -65,13 +65,31 @@ void describe('startContainerd', () => {
     // Stand-ins for what containerd leaves when a test stops it mid-container: a snapshot mount and a
     // shim-like process in its own session, not a child of containerd.
     await execa('mount', ['-t', 'tmpfs', 'tmpfs', mountPoint], { timeout: 10_000 });
-    const stray = spawn('sleep', ['600'], { cwd: mountPoint, detached: true, stdio: 'ignore' });
-    stray.unref();
-    const strayPid = stray.pid!;
+    // The shell exits at once, so the sleep is orphaned like a daemonised shim.
+    const launched = await execa('sh', ['-c', 'sleep 600 >/dev/null 2>&1 & echo $!'], {
+      cwd: mountPoint,
+      timeout: 10_000,
+    });
+    const strayPid = Number(launched.stdout.trim());
+    assert.ok(isAlive(strayPid));
     assert.deepEqual(mountsUnder(instance.dir), [mountPoint]);
 
     await instance.stop();
     await assertNothingLeft({ ...tracesOf(instance), pids: [instance.pid, strayPid] });
+  });
+
+  void it('leaves alone a process of the test that still points at its socket', async () => {
+    const instance = await startContainerd();
+    // Like an agent under test: a child of the test process, configured with the daemon's address.
+    const client = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600_000)', instance.address], {
+      stdio: 'ignore',
+    });
+    try {
+      await instance.stop();
+      assert.ok(isAlive(client.pid!), 'the test decides when its own children end');
+    } finally {
+      client.kill('SIGKILL');
+    }
   });
 
   void it('fails with the log tail, and cleans up, when containerd exits during start', async () => {

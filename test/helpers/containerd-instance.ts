@@ -19,6 +19,12 @@ export interface ContainerdInstance {
   readonly dir: string;
   readonly root: string;
   readonly state: string;
+  /**
+   * A runc state dir inside `dir`, for `ctr run --runc-root`. Without it runc keeps container state in
+   * /run/containerd/runc/<namespace>/<id>, shared by every containerd on the host, so two instances
+   * running a container of the same id and namespace would collide.
+   */
+  readonly runcRoot: string;
   readonly pid: number;
   /** Stops the daemon and deletes its dir, leaving no process or mount behind; safe to call again. */
   stop(): Promise<void>;
@@ -87,6 +93,9 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       try {
+        // Containers outlive containerd (their shims are separate processes), so end them while
+        // containerd can still do it cleanly; cleanUpDir kills whatever this misses.
+        if (!daemon.hasExited()) await removeAllTasks(ctrBin, address);
         await daemon.stop(options.stopTimeoutMs ?? 10_000);
       } finally {
         daemon.logs();
@@ -121,10 +130,23 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
     dir,
     root,
     state,
+    runcRoot: join(dir, 'runc'),
     pid: daemon.pid,
     stop,
     logs: () => daemon.logs(),
   };
+}
+
+async function removeAllTasks(ctrBin: string, address: string): Promise<void> {
+  const ctr = (...args: string[]) =>
+    execa(ctrBin, ['-a', address, ...args], { timeout: CTR_TIMEOUT_MS, reject: false });
+  const lines = (text: string): string[] => text.split('\n').filter((line) => line.trim() !== '');
+  const namespaces = await ctr('namespaces', 'ls', '-q');
+  if (namespaces.exitCode !== 0) return;
+  for (const namespace of lines(namespaces.stdout)) {
+    const tasks = await ctr('-n', namespace, 'tasks', 'ls', '-q');
+    for (const id of lines(tasks.stdout)) await ctr('-n', namespace, 'tasks', 'rm', '-f', id);
+  }
 }
 
 interface ConfigPaths {

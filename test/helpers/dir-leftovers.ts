@@ -24,21 +24,24 @@ export function mountsUnder(dir: string): string[] {
   return [...new Set(points)].sort((a, b) => b.length - a.length);
 }
 
-/** Pids of processes (other than this one) whose argv, cwd or root refer to `dir` or a path below it. */
+/**
+ * Pids of orphaned processes whose argv, cwd or root refer to `dir` or a path below it. This process
+ * and its descendants are left out: a test may well run a client of the daemon (an agent pointed at its
+ * socket) and decide itself when that client ends, even after the daemon has stopped.
+ */
 export function processesUsing(dir: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
-    if (pid === process.pid) continue;
-    if (refersTo(pid, dir)) pids.push(pid);
+    if (refersTo(pid, dir) && !descendsFromUs(pid)) pids.push(pid);
   }
   return pids;
 }
 
-/** Kills stray processes using `dir`, lazily unmounts everything under it, then deletes it. */
+/** Kills stray processes using `dir` and their descendants, lazily unmounts everything under it, then deletes it. */
 export async function cleanUpDir(dir: string): Promise<void> {
-  const strays = processesUsing(dir);
+  const strays = withDescendants(processesUsing(dir));
   if (strays.length > 0) {
     killAll(strays);
     const deadline = Date.now() + STRAY_EXIT_WAIT_MS;
@@ -60,7 +63,7 @@ export async function cleanUpDir(dir: string): Promise<void> {
 
 /** Best-effort synchronous cleanUpDir for exit hooks, which cannot await. */
 export function cleanUpDirSync(dir: string): void {
-  const strays = processesUsing(dir);
+  const strays = withDescendants(processesUsing(dir));
   if (strays.length > 0) {
     killAll(strays);
     const deadline = Date.now() + STRAY_EXIT_WAIT_MS;
@@ -88,13 +91,9 @@ export function isAlive(pid: number): boolean {
     // EPERM means it exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  // Orphans are reaped by whatever runs as pid 1, which in a container may never do it.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  // A killed orphan stays a zombie until pid 1 gets round to reaping it; it holds nothing any more.
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z';
 }
 
 function refersTo(pid: number, dir: string): boolean {
@@ -109,6 +108,57 @@ function refersTo(pid: number, dir: string): boolean {
     // The process exited while we looked, or is a kernel thread without these links.
   }
   return false;
+}
+
+// A container's processes name nothing of the instance dir and live in their own mount namespace, but
+// they are children of the shim that does; once the shim is killed they are orphans nobody can trace.
+// So collect the whole tree before killing any of it.
+function withDescendants(pids: readonly number[]): number[] {
+  if (pids.length === 0) return [];
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const parent = parentOf(pid);
+    if (parent === undefined) continue;
+    children.set(parent, [...(children.get(parent) ?? []), pid]);
+  }
+  const found = new Set<number>();
+  const queue = [...pids];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    if (found.has(pid)) continue;
+    found.add(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return [...found];
+}
+
+function descendsFromUs(pid: number): boolean {
+  let current = pid;
+  // Bounded walk: pid 1 ends it, and so does a process exiting while we read its parent.
+  for (let depth = 0; depth < 64 && current > 1; depth++) {
+    if (current === process.pid) return true;
+    const parent = parentOf(current);
+    if (parent === undefined) return false;
+    current = parent;
+  }
+  return false;
+}
+
+function parentOf(pid: number): number | undefined {
+  const ppid = statFields(pid)?.[1];
+  return ppid === undefined ? undefined : Number(ppid);
+}
+
+// /proc/PID/stat after the parenthesised command name (which may itself hold spaces and parens):
+// state, ppid, pgrp, ... Undefined once the process is gone.
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
 }
 
 function killAll(pids: readonly number[]): void {
