@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import {
@@ -52,6 +53,11 @@ export class ContainerdRuntime implements ContainerRuntime {
   }
 
   async info(signal?: AbortSignal): Promise<RuntimeInfo> {
+    if (!(await socketExists(this.address))) {
+      throw new RuntimeUnavailableError(
+        `containerd at ${this.address} does not answer: no socket there; start containerd or pass the right --containerd-address`,
+      );
+    }
     try {
       const { stdout } = await this.run(['version'], signal);
       const server = /Server:[\s\S]*?Version:\s*(\S+)/.exec(stdout)?.[1] ?? 'unknown';
@@ -154,4 +160,12 @@ export class ContainerdRuntime implements ContainerRuntime {
 // ctr wants fully qualified names (`docker.io/library/x:1`); normalising here keeps callers honest.
 function full(reference: string): string {
   return formatReference(parseReference(reference));
+}
+
+async function socketExists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isSocket();
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -10,6 +10,8 @@ import { startContainerd } from '../helpers/containerd-instance.js';
 import type { ContainerdInstance } from '../helpers/containerd-instance.js';
 import { isAlive, mountsUnder } from '../helpers/dir-leftovers.js';
 import { assertNothingLeft } from './leftover-assertions.js';
+import { runSleeper } from './sleeper-container.js';
+import type { RunningContainer } from './sleeper-container.js';
 
 const ctr = (instance: ContainerdInstance, ...args: string[]) =>
   execa('ctr', ['-a', instance.address, '-n', instance.namespace, ...args], { timeout: 10_000 });
@@ -76,6 +78,32 @@ void describe('startContainerd', () => {
 
     await instance.stop();
     await assertNothingLeft({ ...tracesOf(instance), pids: [instance.pid, strayPid] });
+  });
+
+  void it('ends running containers and their shims when stopped', async () => {
+    const instance = await startContainerd();
+    let sleeper: RunningContainer;
+    try {
+      sleeper = await runSleeper(instance, 'sleeper');
+    } catch (error) {
+      await instance.stop();
+      throw error;
+    }
+    await instance.stop();
+    await assertNothingLeft({ ...tracesOf(instance), pids: [instance.pid, sleeper.shimPid, sleeper.pid] });
+    assert.equal(existsSync(sleeper.shimSocket), false, 'shim socket removed');
+  });
+
+  void it('kills containers and shims even when containerd died first', async () => {
+    const instance = await startContainerd();
+    const sleeper = await runSleeper(instance, 'orphan').catch(async (error: unknown) => {
+      await instance.stop();
+      throw error;
+    });
+    process.kill(instance.pid, 'SIGKILL');
+    await instance.stop();
+    await assertNothingLeft({ ...tracesOf(instance), pids: [instance.pid, sleeper.shimPid, sleeper.pid] });
+    assert.equal(existsSync(sleeper.shimSocket), false, 'socket of the killed shim removed');
   });
 
   void it('leaves alone a process of the test that still points at its socket', async () => {

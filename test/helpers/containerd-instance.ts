@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
@@ -67,11 +67,15 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
   writeFileSync(configFile, containerdConfig({ dir, root, state, address }));
   // Registered before the spawn so an exit at any later point still unmounts and deletes.
   const forgetDir = onEmergencyCleanup(() => {
+    const sockets = shimSockets(state);
     cleanUpDirSync(dir);
+    removeSockets(sockets);
   });
 
   const abandon = async (): Promise<void> => {
+    const sockets = shimSockets(state);
     await cleanUpDir(dir);
+    removeSockets(sockets);
     forgetDir();
     await temp.remove();
   };
@@ -146,6 +150,37 @@ async function removeAllTasks(ctrBin: string, address: string): Promise<void> {
   for (const namespace of lines(namespaces.stdout)) {
     const tasks = await ctr('-n', namespace, 'tasks', 'ls', '-q');
     for (const id of lines(tasks.stdout)) await ctr('-n', namespace, 'tasks', 'rm', '-f', id);
+  }
+}
+
+// Each runc v2 shim listens on /run/containerd/s/<hash>, outside our dir whatever the config says, and
+// records that address in its task bundle. A shim that exits normally removes its socket; a killed one
+// cannot, so read the addresses while the bundles still exist.
+function shimSockets(state: string): string[] {
+  const tasks = join(state, 'io.containerd.runtime.v2.task');
+  const sockets: string[] = [];
+  try {
+    for (const namespace of readdirSync(tasks)) {
+      for (const id of readdirSync(join(tasks, namespace))) {
+        const address = readFileIfPresent(join(tasks, namespace, id, 'address'));
+        if (address?.startsWith('unix://')) sockets.push(address.trim().slice('unix://'.length));
+      }
+    }
+  } catch {
+    // No task was ever started.
+  }
+  return sockets;
+}
+
+function removeSockets(paths: readonly string[]): void {
+  for (const path of paths) rmSync(path, { force: true });
+}
+
+function readFileIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { runNodeLoad, type NodeLoadEvent } from '../../../agent/index.js';
+import type { RetagPlan } from '../../../shared/node-job/index.js';
+import { FakeRuntime } from '../../helpers/fake-runtime.js';
+
+const A = 'sha256:' + 'a'.repeat(64);
+const B = 'sha256:' + 'b'.repeat(64);
+const plan: RetagPlan = {
+  entries: [
+    { source: 'release.daocloud.io/k/api:v1', target: '10.0.0.1/k/api:v1', configDigest: A },
+    { source: 'release.daocloud.io/k/ui:v1', target: '10.0.0.1/k/ui:v1', configDigest: B },
+  ],
+  unnamedImages: [],
+};
+
+function loadsBoth(fake: FakeRuntime): void {
+  fake.images.set('release.daocloud.io/k/api:v1', { configDigest: A, usable: true });
+  fake.images.set('release.daocloud.io/k/ui:v1', { configDigest: B, usable: true });
+}
+
+const archive = (): Readable => Readable.from([Buffer.from('archive bytes')]);
+
+describe('runNodeLoad', () => {
+  it('loads, retags every reference and verifies each target', async () => {
+    const fake = new FakeRuntime(loadsBoth);
+    const events: NodeLoadEvent[] = [];
+    const report = await runNodeLoad({
+      node: 'n1',
+      runtime: fake,
+      plan,
+      openArchive: archive,
+      onEvent: (e) => events.push(e),
+    });
+    assert.equal(report.ok, true);
+    assert.equal(report.bytesLoaded, 'archive bytes'.length);
+    assert.deepEqual(
+      report.images.map((i) => [i.target, i.loaded, i.retagged, i.verified]),
+      [
+        ['10.0.0.1/k/api:v1', true, true, true],
+        ['10.0.0.1/k/ui:v1', true, true, true],
+      ],
+    );
+    assert.deepEqual(
+      events.map((e) => e.phase),
+      ['load', 'retag', 'verify', 'retag', 'verify'],
+    );
+  });
+
+  it('reports the image whose retag failed and is not ok', async () => {
+    const fake = new FakeRuntime(loadsBoth);
+    fake.failTagFor.add('10.0.0.1/k/ui:v1');
+    const report = await runNodeLoad({ node: 'n1', runtime: fake, plan, openArchive: archive });
+    assert.equal(report.ok, false);
+    const ui = report.images.find((i) => i.target === '10.0.0.1/k/ui:v1');
+    assert.equal(ui?.verified, false);
+    assert.match(
+      ui?.problem ?? '',
+      /tagging release\.daocloud\.io\/k\/ui:v1 as 10\.0\.0\.1\/k\/ui:v1 failed/,
+    );
+    assert.equal(report.images.find((i) => i.target === '10.0.0.1/k/api:v1')?.verified, true);
+  });
+
+  it('names a reference the archive did not deliver', async () => {
+    const fake = new FakeRuntime((f) =>
+      f.images.set('release.daocloud.io/k/api:v1', { configDigest: A, usable: true }),
+    );
+    const report = await runNodeLoad({ node: 'n1', runtime: fake, plan, openArchive: archive });
+    assert.equal(report.ok, false);
+    const ui = report.images[1];
+    assert.equal(ui?.loaded, false);
+    assert.match(ui?.problem ?? '', /release\.daocloud\.io\/k\/ui:v1 is not in the runtime after the load/);
+  });
+
+  it('refuses a target that points at another image, or at one that is not unpacked', async () => {
+    const fake = new FakeRuntime((f) => {
+      loadsBoth(f);
+      f.images.set('release.daocloud.io/k/ui:v1', { configDigest: B, usable: false });
+    });
+    fake.failTagFor.add('10.0.0.1/k/api:v1');
+    fake.images.set('10.0.0.1/k/api:v1', { configDigest: B, usable: true });
+    const report = await runNodeLoad({ node: 'n1', runtime: fake, plan, openArchive: archive });
+    assert.equal(report.ok, false);
+    assert.equal(report.images[0]?.foundDigest, B);
+    assert.match(report.images[1]?.problem ?? '', /present but not usable/);
+  });
+
+  it('skips the load when every target already holds the right usable image', async () => {
+    const fake = new FakeRuntime(() => assert.fail('must not load'));
+    fake.images.set('10.0.0.1/k/api:v1', { configDigest: A, usable: true });
+    fake.images.set('10.0.0.1/k/ui:v1', { configDigest: B, usable: true });
+    let opened = 0;
+    const report = await runNodeLoad({
+      node: 'n1',
+      runtime: fake,
+      plan,
+      skipIfVerified: true,
+      openArchive: () => {
+        opened++;
+        return archive();
+      },
+    });
+    assert.equal(report.ok, true);
+    assert.equal(opened, 0);
+    assert.equal(report.bytesLoaded, 0);
+    assert.ok(!fake.calls.includes('load'));
+  });
+
+  it('loads again when one target is missing even with skipIfVerified', async () => {
+    const fake = new FakeRuntime(loadsBoth);
+    fake.images.set('10.0.0.1/k/api:v1', { configDigest: A, usable: true });
+    const report = await runNodeLoad({
+      node: 'n1',
+      runtime: fake,
+      plan,
+      openArchive: archive,
+      skipIfVerified: true,
+    });
+    assert.equal(report.ok, true);
+    assert.ok(fake.calls.includes('load'));
+  });
+
+  it('turns an unreachable runtime into a failed report naming the node and the error code', async () => {
+    const fake = new FakeRuntime(loadsBoth);
+    fake.down = true;
+    const report = await runNodeLoad({ node: 'edge-7', runtime: fake, plan, openArchive: archive });
+    assert.equal(report.ok, false);
+    assert.equal(report.node, 'edge-7');
+    assert.equal(report.error?.code, 'RUNTIME_UNAVAILABLE');
+    assert.ok(report.images.every((i) => !i.verified));
+  });
+
+  it('reports a failed load with its code and verifies nothing', async () => {
+    const fake = new FakeRuntime(loadsBoth);
+    fake.failLoad = 'unexpected EOF';
+    const report = await runNodeLoad({ node: 'n1', runtime: fake, plan, openArchive: archive });
+    assert.equal(report.ok, false);
+    assert.equal(report.error?.code, 'RUNTIME_LOAD_FAILED');
+    assert.match(report.error?.message ?? '', /unexpected EOF/);
+  });
+
+  it('is not ok for an empty plan: nothing verified is not success', async () => {
+    const fake = new FakeRuntime(() => undefined);
+    const report = await runNodeLoad({
+      node: 'n1',
+      runtime: fake,
+      plan: { entries: [], unnamedImages: [] },
+      openArchive: archive,
+    });
+    assert.equal(report.ok, false);
+  });
+});
