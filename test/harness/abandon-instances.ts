@@ -1,6 +1,6 @@
 // Not a test: a child process for process-registry.integration.test.ts. It starts instances (one with
-// a running container), prints
-// what they are, and then dies the way a broken test run does, without ever calling stop().
+// a running container), prints what they are, and then dies the way a broken test run does, without
+// ever calling stop().
 // Usage: node abandon-instances.js throw|wait
 
 import { startContainerd } from '../helpers/containerd-instance.js';

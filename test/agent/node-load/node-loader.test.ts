@@ -56,7 +56,7 @@ describe('runNodeLoad', () => {
     const ui = report.images.find((i) => i.target === '10.0.0.1/k/ui:v1');
     assert.equal(ui?.verified, false);
     assert.match(
-      ui?.problem ?? '',
+      ui.problem ?? '',
       /tagging release\.daocloud\.io\/k\/ui:v1 as 10\.0\.0\.1\/k\/ui:v1 failed/,
     );
     assert.equal(report.images.find((i) => i.target === '10.0.0.1/k/api:v1')?.verified, true);
@@ -70,7 +70,7 @@ describe('runNodeLoad', () => {
     assert.equal(report.ok, false);
     const ui = report.images[1];
     assert.equal(ui?.loaded, false);
-    assert.match(ui?.problem ?? '', /release\.daocloud\.io\/k\/ui:v1 is not in the runtime after the load/);
+    assert.match(ui.problem ?? '', /release\.daocloud\.io\/k\/ui:v1 is not in the runtime after the load/);
   });
 
   it('refuses a target that points at another image, or at one that is not unpacked', async () => {
@@ -137,7 +137,7 @@ describe('runNodeLoad', () => {
     const report = await runNodeLoad({ node: 'n1', runtime: fake, plan, openArchive: archive });
     assert.equal(report.ok, false);
     assert.equal(report.error?.code, 'RUNTIME_LOAD_FAILED');
-    assert.match(report.error?.message ?? '', /unexpected EOF/);
+    assert.match(report.error.message, /unexpected EOF/);
   });
 
   it('is not ok for an empty plan: nothing verified is not success', async () => {
