@@ -26,19 +26,49 @@ export default tseslint.config(
     // agent/ and coordinator/ never import each other: only shared/ joins them.
     files: ['agent/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/coordinator/**', '**/coordinator'], message: 'agent/ must not import coordinator/: move shared code to shared/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/coordinator/**', '**/coordinator'],
+              message: 'agent/ must not import coordinator/: move shared code to shared/.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['coordinator/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/agent/**', '**/agent'], message: 'coordinator/ must not import agent/: move shared code to shared/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/agent/**', '**/agent'],
+              message: 'coordinator/ must not import agent/: move shared code to shared/.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/agent/**', '**/coordinator/**'], message: 'shared/ is imported by both sides and imports neither.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/agent/**', '**/coordinator/**'],
+              message: 'shared/ is imported by both sides and imports neither.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -50,7 +80,14 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
+      ],
     },
   },
 );

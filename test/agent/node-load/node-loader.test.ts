@@ -55,10 +55,7 @@ describe('runNodeLoad', () => {
     assert.equal(report.ok, false);
     const ui = report.images.find((i) => i.target === '10.0.0.1/k/ui:v1');
     assert.equal(ui?.verified, false);
-    assert.match(
-      ui.problem ?? '',
-      /tagging release\.daocloud\.io\/k\/ui:v1 as 10\.0\.0\.1\/k\/ui:v1 failed/,
-    );
+    assert.match(ui.problem ?? '', /tagging release\.daocloud\.io\/k\/ui:v1 as 10\.0\.0\.1\/k\/ui:v1 failed/);
     assert.equal(report.images.find((i) => i.target === '10.0.0.1/k/api:v1')?.verified, true);
   });
 
