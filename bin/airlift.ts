@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The composition root: the only module that imports both agent/ and coordinator/.
 import { Command } from 'commander';
-import { nodeLoadCommand } from '../agent/index.js';
-import { bundleInspectCommand } from '../coordinator/index.js';
+import { agentCommand, nodeLoadCommand } from '../agent/index.js';
+import { bundleInspectCommand, statusCommand, upgradeCommand } from '../coordinator/index.js';
 import { processOutput } from '../shared/cli/index.js';
 import { createLogger } from '../shared/logging/index.js';
 import { AIRLIFT_VERSION } from '../shared/version.js';
@@ -11,7 +11,10 @@ let exitCode = 0;
 const setExit = (code: number): void => {
   exitCode = code;
 };
-const logger = createLogger({ level: process.env.AIRLIFT_LOG_LEVEL ?? 'error' });
+// The agent is a daemon whose logs are its record; one-shot commands print their own output instead.
+const logger = createLogger({
+  level: process.env.AIRLIFT_LOG_LEVEL ?? (process.argv[2] === 'agent' ? 'info' : 'error'),
+});
 
 const program = new Command('airlift')
   .description('offline upgrade of a Helm-installed module across every node of an air-gapped cluster')
@@ -30,6 +33,10 @@ program.addCommand(
     .description('work on this node only')
     .addCommand(nodeLoadCommand(processOutput, logger, setExit)),
 );
+
+program.addCommand(upgradeCommand(processOutput, logger, setExit));
+program.addCommand(statusCommand(processOutput, logger, setExit));
+program.addCommand(agentCommand(processOutput, logger, setExit));
 
 await program.parseAsync(process.argv);
 process.exitCode = exitCode;

@@ -15,18 +15,13 @@ import type { Logger } from '../../shared/logging/index.js';
 import { planRetags, resolveRetagRule, type NodeLoadReport } from '../../shared/node-job/index.js';
 import { describeRetagRule } from '../../shared/reference/index.js';
 import { runNodeLoad } from '../node-load/index.js';
-import { selectRuntime, type RuntimeKind } from '../runtime/index.js';
+import { selectRuntime } from '../runtime/index.js';
+import { addRuntimeOptions, runtimeSelectionFrom, type RuntimeFlags } from './runtime-options.js';
 
-interface NodeLoadFlags {
+interface NodeLoadFlags extends RuntimeFlags {
   imageRegistry?: string;
   containerRepository?: string;
   loadImageConfig?: string;
-  runtime: RuntimeKind | 'auto';
-  dockerHost?: string;
-  containerdAddress?: string;
-  containerdNamespace?: string;
-  ctr?: string;
-  snapshotter?: string;
   node: string;
   output: 'text' | 'json';
   skipVerified: boolean;
@@ -35,7 +30,7 @@ interface NodeLoadFlags {
 
 /** `airlift node load BUNDLE`: load, retag and verify every image of a bundle on this node. */
 export function nodeLoadCommand(output: CliOutput, logger: Logger, setExit: (code: number) => void): Command {
-  return new Command('load')
+  const command = new Command('load')
     .description(
       "load every image of a bundle into this node's runtime, retag it to the cluster registry and verify it",
     )
@@ -46,23 +41,13 @@ export function nodeLoadCommand(output: CliOutput, logger: Logger, setExit: (cod
     )
     .option('--container-repository <repo>', 'with --image-registry: relok8s containerRepository rule')
     .option('--load-image-config <file>', 'take the retag rule from a charts-syncer load-image.yaml')
-    .addOption(
-      new Option('--runtime <kind>', 'container runtime')
-        .choices(['auto', 'docker', 'containerd'])
-        .default('auto'),
-    )
-    .option('--docker-host <url>', 'Docker endpoint (default unix:///var/run/docker.sock)')
-    .option('--containerd-address <socket>', 'containerd socket (default /run/containerd/containerd.sock)')
-    .option('--containerd-namespace <ns>', 'containerd namespace (kubelet uses k8s.io)', 'k8s.io')
-    .option('--ctr <path>', 'ctr executable', 'ctr')
-    .option('--snapshotter <name>', "containerd snapshotter to unpack into (default: containerd's own)")
     .option('--node <name>', 'name of this node in the report', hostname())
     .addOption(new Option('--output <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('--no-skip-verified', 'load even when every image is already present and verified')
-    .option('--allow-hint-mismatch', 'load even when hints.yaml names images the archive lacks', false)
-    .action(async (bundlePath: string, flags: NodeLoadFlags) => {
-      setExit(await runCommand(output, () => nodeLoad(bundlePath, flags, output, logger)));
-    });
+    .option('--allow-hint-mismatch', 'load even when hints.yaml names images the archive lacks', false);
+  return addRuntimeOptions(command).action(async (bundlePath: string, flags: NodeLoadFlags) => {
+    setExit(await runCommand(output, () => nodeLoad(bundlePath, flags, output, logger)));
+  });
 }
 
 async function nodeLoad(
@@ -91,17 +76,7 @@ async function nodeLoad(
       }
     }
     const plan = planRetags(bundle.info.archive.images, rule);
-    const runner = new ExecaRunner(logger);
-    const runtime = await selectRuntime({
-      kind: flags.runtime,
-      runner,
-      logger,
-      ...(flags.dockerHost === undefined ? {} : { dockerHost: flags.dockerHost }),
-      ...(flags.containerdAddress === undefined ? {} : { containerdAddress: flags.containerdAddress }),
-      ...(flags.containerdNamespace === undefined ? {} : { containerdNamespace: flags.containerdNamespace }),
-      ...(flags.ctr === undefined ? {} : { ctrPath: flags.ctr }),
-      ...(flags.snapshotter === undefined ? {} : { snapshotter: flags.snapshotter }),
-    });
+    const runtime = await selectRuntime(runtimeSelectionFrom(flags, new ExecaRunner(logger), logger));
     if (flags.output === 'text') {
       output.out(
         `bundle   ${bundle.info.name} ${bundle.info.version} (${bundle.info.archive.images.length} images, ${formatBytes(bundle.info.imagesTar.length)} images.tar)`,

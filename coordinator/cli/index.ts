@@ -1,1 +1,3 @@
 export { bundleInspectCommand } from './bundle-inspect-command.js';
+export { upgradeCommand } from './upgrade-command.js';
+export { statusCommand } from './status-command.js';

@@ -23,6 +23,8 @@ export function classifyBundleEntries(file: string, entries: readonly TarEntry[]
   let hints: TarEntry | undefined;
   let images: TarEntry | undefined;
   for (const entry of entries) {
+    // `tar -C dir -cf x.tar .` starts with a `./` member for the root itself: nothing to check or keep.
+    if (entry.type === 'directory' && /^(\.\/?)+$/.test(entry.name)) continue;
     const checked = checkEntryPath(entry.name);
     if ('problem' in checked) throw new BundleUnsafeEntryError(file, entry.name, checked.problem);
     if (entry.type === 'symlink' || entry.type === 'hardlink') {

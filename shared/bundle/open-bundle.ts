@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
 import { parseHints, renderHints, type RenderedHint } from '../chart/index.js';
-import { BundleNotFoundError } from '../errors/index.js';
+import { BundleMalformedError, BundleNotFoundError } from '../errors/index.js';
+
+const MAX_HINTS_BYTES = 4 << 20;
 import { readImageArchive, type ImageArchive, type ReadImageArchiveOptions } from '../image-archive/index.js';
-import { FileByteSource, indexTar, type TarEntry } from '../tar/index.js';
+import { FileByteSource, indexTar, type ByteSource, type TarEntry } from '../tar/index.js';
 import { parseBundleFileName } from './bundle-name.js';
 import { readBundleChart, type BundleChart } from './bundle-chart.js';
 import { CHART_DIR, classifyBundleEntries, HINTS_ENTRY, IMAGES_ENTRY } from './bundle-layout.js';
@@ -50,8 +52,17 @@ export class Bundle {
       throw new BundleNotFoundError(file, err);
     }
     try {
+      if (!(await source.isRegularFile()))
+        throw new BundleNotFoundError(file, new Error('not a regular file'));
       const layout = classifyBundleEntries(file, await indexTar(source));
       const chart = await readBundleChart(source, file, layout.chartFiles);
+      if (layout.hints.size > MAX_HINTS_BYTES) {
+        throw new BundleMalformedError(
+          file,
+          HINTS_ENTRY,
+          `is ${layout.hints.size} bytes; a hints file is a short list of templates`,
+        );
+      }
       const hintsText = (await source.read(layout.hints.dataOffset, layout.hints.size)).toString('utf8');
       const hintTemplates = parseHints(hintsText, `${file}!${HINTS_ENTRY}`);
       const hints = renderHints(hintTemplates, chart.values);
@@ -83,6 +94,15 @@ export class Bundle {
   /** A stream of images.tar's bytes, straight out of the bundle file. */
   openImagesStream(): Readable {
     return this.source.stream(this.info.imagesTar.offset, this.info.imagesTar.length);
+  }
+
+  /** images.tar as a byte source of its own (a view of the bundle file), e.g. for the data plane. */
+  imagesSource(): ByteSource {
+    return this.source.slice(
+      this.info.imagesTar.offset,
+      this.info.imagesTar.length,
+      `${this.info.file}!${IMAGES_ENTRY}`,
+    );
   }
 
   /** Reads one chart file by its path relative to `original-chart/`. */

@@ -10,6 +10,14 @@ export const ExitCode = {
   RuntimeUnavailable: 4,
   VerificationFailed: 5,
   CommandFailed: 6,
+  /** `airlift upgrade`: a preflight check failed; nothing ran. */
+  PreflightFailed: 7,
+  /** `airlift upgrade`: some node did not verify every image; the cluster was not touched. */
+  BarrierFailed: 8,
+  /** `airlift upgrade`: backup, CRDs or helm upgrade failed; bak.yaml is kept. */
+  KubePhaseFailed: 9,
+  /** Stopped by SIGINT/SIGTERM. */
+  Interrupted: 10,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -31,6 +39,9 @@ const BY_ERROR: Partial<Record<ErrorCode, ExitCode>> = {
   [ErrorCode.CommandFailed]: ExitCode.CommandFailed,
   [ErrorCode.CommandTimedOut]: ExitCode.CommandFailed,
   [ErrorCode.CommandNotFound]: ExitCode.CommandFailed,
+  [ErrorCode.ReleaseNotFound]: ExitCode.PreflightFailed,
+  [ErrorCode.ChartExtractFailed]: ExitCode.KubePhaseFailed,
+  [ErrorCode.KubePhaseFailed]: ExitCode.KubePhaseFailed,
 };
 
 /** The exit code for an error that ended a command. */

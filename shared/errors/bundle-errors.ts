@@ -5,7 +5,11 @@ import { ErrorCode } from './codes.js';
 export class BundleNotFoundError extends AirliftError {
   readonly code = ErrorCode.BundleNotFound;
   constructor(file: string, cause?: unknown) {
-    super(`bundle ${file} cannot be opened: check the path and that it is readable`, { file }, { cause });
+    super(
+      `bundle ${file} cannot be opened${cause instanceof Error ? ` (${cause.message})` : ''}: check the path and that it is a readable file`,
+      { file },
+      { cause },
+    );
   }
 }
 

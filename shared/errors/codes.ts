@@ -17,6 +17,17 @@ export const ErrorCode = {
   RuntimeLoadFailed: 'RUNTIME_LOAD_FAILED',
   RuntimeTagFailed: 'RUNTIME_TAG_FAILED',
   ImageVerificationFailed: 'IMAGE_VERIFICATION_FAILED',
+  ReleaseNotFound: 'RELEASE_NOT_FOUND',
+  ChartExtractFailed: 'CHART_EXTRACT_FAILED',
+  KubePhaseFailed: 'KUBE_PHASE_FAILED',
+  WireMessageInvalid: 'WIRE_MESSAGE_INVALID',
+  BusUnavailable: 'BUS_UNAVAILABLE',
+  BusAuthFailed: 'BUS_AUTH_FAILED',
+  BusRequestFailed: 'BUS_REQUEST_FAILED',
+  BusKvFailed: 'BUS_KV_FAILED',
+  ArchiveFetchFailed: 'ARCHIVE_FETCH_FAILED',
+  ArchiveIntegrityFailed: 'ARCHIVE_INTEGRITY_FAILED',
+  DataPlaneListenFailed: 'DATA_PLANE_LISTEN_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

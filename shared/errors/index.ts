@@ -4,3 +4,6 @@ export * from './bundle-errors.js';
 export * from './reference-errors.js';
 export * from './command-errors.js';
 export * from './runtime-errors.js';
+export * from './kube-errors.js';
+export * from './data-plane-errors.js';
+export * from './bus-errors.js';

@@ -16,6 +16,8 @@ export class ArchiveEntries {
     const files = new Map<string, TarEntry>();
     const order: string[] = [];
     for (const entry of entries) {
+      // `tar -C dir -cf x.tar .` starts with a `./` member for the root itself: nothing to check or keep.
+      if (entry.type === 'directory' && /^(\.\/?)+$/.test(entry.name)) continue;
       const checked = checkEntryPath(entry.name);
       if ('problem' in checked) throw new BundleUnsafeEntryError(source.label, entry.name, checked.problem);
       if (entry.type === 'directory') continue;

@@ -30,19 +30,20 @@ export async function readDockerArchive(entries: ArchiveEntries): Promise<Archiv
   const images: ArchiveImage[] = [];
   for (const [index, item] of parsed.data.entries()) {
     const where = `manifest.json [${index}]`;
-    const layers: ArchiveBlob[] = item.Layers.map((name) => {
-      const entry = entries.require(name, `${where} Layers`);
-      const digest = digestFromName(name);
-      return { entry: name, size: entry.size, ...(digest === undefined ? {} : { digest }) };
-    });
     const configEntry = entries.require(item.Config, `${where} Config`);
     const config = await readImageConfig(
       entries,
       item.Config,
       digestFromName(item.Config),
-      layers.length,
+      item.Layers.length,
       where,
     );
+    const layers: ArchiveBlob[] = item.Layers.map((name, n) => {
+      const entry = entries.require(name, `${where} Layers`);
+      // docker save stores layers uncompressed, so the stored bytes hash to the config's diff_id.
+      const digest = digestFromName(name) ?? (name.endsWith('/layer.tar') ? config.diffIds[n] : undefined);
+      return { entry: name, size: entry.size, ...(digest === undefined ? {} : { digest }) };
+    });
     const raw = item.RepoTags ?? [];
     images.push({
       references: normaliseArchiveReferences(raw, label, where),

@@ -1,4 +1,9 @@
 export { readImageArchive, type ReadImageArchiveOptions } from './read-image-archive.js';
 export type { ArchiveBlob, ArchiveImage, ImageArchive, ImageArchiveFormat } from './archive-image.js';
 export { hostPlatform, type Platform } from './host-platform.js';
-export { loadableArchiveStream, dockerManifestFor } from './loadable-stream.js';
+export {
+  loadableArchiveStream,
+  dockerManifestFor,
+  describeLoadable,
+  type LoadableArchive,
+} from './loadable-stream.js';

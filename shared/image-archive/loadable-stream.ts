@@ -9,12 +9,39 @@ import type { ImageArchive } from './archive-image.js';
  */
 export function loadableArchiveStream(
   raw: Readable,
-  archive: ImageArchive,
+  archive: ImageArchive | LoadableArchive,
   runtime: 'docker' | 'containerd',
 ): Readable {
   if (runtime === 'containerd' || archive.format !== 'oci-layout') return raw;
-  const suffix = Buffer.concat([tarFileMember('manifest.json', dockerManifestFor(archive)), TAR_TRAILER]);
+  if (!('images' in archive) && archive.dockerManifest === undefined) {
+    // Appending an empty manifest would make Docker load nothing and report success.
+    throw new RangeError(
+      'an OCI layout needs its docker manifest (describeLoadable) to be loaded into Docker',
+    );
+  }
+  const manifest =
+    'images' in archive ? dockerManifestFor(archive) : Buffer.from(archive.dockerManifest ?? '');
+  const suffix = Buffer.concat([tarFileMember('manifest.json', manifest), TAR_TRAILER]);
   return appendAfter(raw, archive.entriesEnd, suffix);
+}
+
+/** What a node needs to know about an archive to make it loadable, without reading the archive itself. */
+export interface LoadableArchive {
+  readonly format: ImageArchive['format'];
+  readonly entriesEnd: number;
+  /** For OCI layouts: the docker manifest.json to append for Docker engines (dockerManifestFor). */
+  readonly dockerManifest?: string | undefined;
+}
+
+/** The loadable facts of an archive, as sent to agents in a job. */
+export function describeLoadable(archive: ImageArchive): LoadableArchive {
+  return {
+    format: archive.format,
+    entriesEnd: archive.entriesEnd,
+    ...(archive.format === 'oci-layout'
+      ? { dockerManifest: dockerManifestFor(archive).toString('utf8') }
+      : {}),
+  };
 }
 
 /** A docker-save manifest.json naming the OCI blobs in place. */

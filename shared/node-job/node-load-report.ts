@@ -1,34 +1,38 @@
-/** The outcome for one expected reference on one node. */
-export interface ImageLoadOutcome {
-  readonly source: string;
-  readonly target: string;
-  readonly configDigest: string;
-  /** The runtime holds `source` after the load. */
-  readonly loaded: boolean;
-  /** `target` was tagged (true as well when source and target are the same reference). */
-  readonly retagged: boolean;
-  /** `target` exists and points at `configDigest`. */
-  readonly verified: boolean;
-  /** What the runtime holds under `target`, when it is something else. */
-  readonly foundDigest?: string;
-  readonly problem?: string;
-}
+import { z } from 'zod';
 
-/** What a node did with one archive: the proof the coordinator's barrier checks. */
-export interface NodeLoadReport {
-  readonly node: string;
-  readonly runtime: {
-    readonly kind: string;
-    readonly version: string;
-    readonly endpoint: string;
-    readonly namespace?: string;
-  };
-  readonly bytesLoaded: number;
-  readonly loadMs: number;
-  readonly totalMs: number;
-  readonly images: readonly ImageLoadOutcome[];
+/** The outcome for one expected reference on one node. */
+export const imageLoadOutcomeSchema = z.object({
+  source: z.string(),
+  target: z.string(),
+  configDigest: z.string(),
+  /** The runtime holds `source` after the load. */
+  loaded: z.boolean(),
+  /** `target` was tagged (true as well when source and target are the same reference). */
+  retagged: z.boolean(),
+  /** `target` exists, points at `configDigest`, and is complete and unpacked. */
+  verified: z.boolean(),
+  /** What the runtime holds under `target`, when it is something else. */
+  foundDigest: z.string().optional(),
+  problem: z.string().optional(),
+});
+export type ImageLoadOutcome = z.infer<typeof imageLoadOutcomeSchema>;
+
+/** What a node did with one archive: the proof the coordinator's barrier checks. Sent over the bus as is. */
+export const nodeLoadReportSchema = z.object({
+  node: z.string(),
+  runtime: z.object({
+    kind: z.string(),
+    version: z.string(),
+    endpoint: z.string(),
+    namespace: z.string().optional(),
+  }),
+  bytesLoaded: z.number().nonnegative(),
+  loadMs: z.number().nonnegative(),
+  totalMs: z.number().nonnegative(),
+  images: z.array(imageLoadOutcomeSchema).readonly(),
   /** True only when every expected reference is verified. */
-  readonly ok: boolean;
+  ok: z.boolean(),
   /** The failure that stopped the job before verification, if any. */
-  readonly error?: { readonly code: string; readonly message: string };
-}
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type NodeLoadReport = z.infer<typeof nodeLoadReportSchema>;

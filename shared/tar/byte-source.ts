@@ -42,12 +42,17 @@ export class FileByteSource implements ByteSource {
 
   stream(offset = 0, length = this.size - offset): Readable {
     // A fresh descriptor per stream, so concurrent streams and positional reads never share a file position.
-    if (length <= 0) return createReadStream(this.path, { start: 1, end: 0 });
+    if (length <= 0) return Readable.from([], { objectMode: false });
     return createReadStream(this.path, { start: offset, end: offset + length - 1, highWaterMark: 1 << 20 });
   }
 
   slice(offset: number, length: number, label: string): ByteSource {
     return new SliceByteSource(this, offset, length, label);
+  }
+
+  /** False for directories, devices and the like, which must not be read as archives. */
+  async isRegularFile(): Promise<boolean> {
+    return (await this.handle.stat()).isFile();
   }
 
   /** Closes the descriptor; safe to call twice. */

@@ -30,7 +30,7 @@ export function parseHeaderBlock(block: Buffer): RawTarHeader | TarHeaderProblem
   const size = parseNumeric(block.subarray(124, 136));
   if (size === undefined) return new TarHeaderProblem('size field is not a number');
   const magic = block.toString('latin1', 257, 263);
-  const prefix = magic.startsWith('ustar') ? cString(block.subarray(345, 500)) : '';
+  const prefix = magic === 'ustar\0' ? cString(block.subarray(345, 500)) : '';
   const name = cString(block.subarray(0, 100));
   return {
     name: prefix === '' ? name : `${prefix}/${name}`,

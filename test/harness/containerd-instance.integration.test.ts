@@ -120,6 +120,23 @@ void describe('startContainerd', () => {
     }
   });
 
+  void it('refuses to start, saying why, without root or without the binaries', async () => {
+    const helper = new URL('../helpers/containerd-instance.js', import.meta.url).href;
+    const script = `import { startContainerd } from ${JSON.stringify(helper)}; await startContainerd();`;
+    const attempt = (options: { uid?: number; gid?: number; env?: Record<string, string> }) =>
+      execa(process.execPath, ['--input-type=module', '-e', script], {
+        ...options,
+        reject: false,
+        timeout: 30_000,
+      });
+    const nobody = await attempt({ uid: 65534, gid: 65534 });
+    assert.notEqual(nobody.exitCode, 0);
+    assert.match(nobody.stderr, /startContainerd needs root .* runs as uid 65534/);
+    const noPath = await attempt({ env: { PATH: '/nonexistent' } });
+    assert.notEqual(noPath.exitCode, 0);
+    assert.match(noPath.stderr, /containerd not found on PATH .*install-prereqs\.sh/);
+  });
+
   void it('fails with the log tail, and cleans up, when containerd exits during start', async () => {
     const dirPrefix = `airlift-ctrd-broken${process.pid}`;
     // An invalid log level is a cheap way to make the real binary exit at once with an error.

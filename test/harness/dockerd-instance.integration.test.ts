@@ -12,6 +12,7 @@ import { startDockerd } from '../helpers/dockerd-instance.js';
 import type { DockerdInstance } from '../helpers/dockerd-instance.js';
 import { isAlive } from '../helpers/dir-leftovers.js';
 import { assertNothingLeft } from './leftover-assertions.js';
+import { runDockerSleeper } from './sleeper-container.js';
 
 // The part of GET /info the tests read; dockerode types it as any.
 interface DockerInfo {
@@ -105,6 +106,45 @@ void describe('startDockerd', () => {
     } finally {
       await containerd.stop();
     }
+  });
+
+  void it('stops its running containers and leaves no shim, process or mount behind', async () => {
+    const dockerd = await startDockerd();
+    const sleeper = await runDockerSleeper(dockerd).catch(async (error: unknown) => {
+      await dockerd.stop();
+      throw error;
+    });
+    await dockerd.stop();
+    await assertNothingLeft({
+      dir: dockerd.dir,
+      pids: [dockerd.pid, dockerd.containerd.pid, sleeper.shimPid, sleeper.pid],
+      sockets: [dockerd.socketPath],
+    });
+    await assertNothingLeft({
+      dir: dockerd.containerd.dir,
+      pids: [],
+      sockets: [dockerd.containerd.address, sleeper.shimSocket],
+    });
+  });
+
+  void it('cleans up after a dockerd that was killed with a container running', async () => {
+    const dockerd = await startDockerd();
+    const sleeper = await runDockerSleeper(dockerd).catch(async (error: unknown) => {
+      await dockerd.stop();
+      throw error;
+    });
+    process.kill(dockerd.pid, 'SIGKILL');
+    await dockerd.stop();
+    await assertNothingLeft({
+      dir: dockerd.dir,
+      pids: [dockerd.pid, dockerd.containerd.pid, sleeper.shimPid, sleeper.pid],
+      sockets: [dockerd.socketPath],
+    });
+    await assertNothingLeft({
+      dir: dockerd.containerd.dir,
+      pids: [],
+      sockets: [dockerd.containerd.address, sleeper.shimSocket],
+    });
   });
 
   void it('applies extra daemon.json settings', async () => {

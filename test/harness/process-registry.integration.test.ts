@@ -27,6 +27,7 @@ void describe('process registry', () => {
     const result = await execa('node', [SCRIPT, 'throw'], { reject: false, timeout: 120_000 });
     assert.equal(result.exitCode, 1, result.stderr);
     assert.match(result.stderr, /abandoning instances on purpose/);
+    assert.match(result.stderr, /test harness: killed dockerd\[.*\] \(pid \d+\), still running at exit/);
     await assertAllGone(firstLine(result.stdout));
   });
 

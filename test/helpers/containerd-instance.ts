@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 
 import { spawnDaemon, waitUntilReady } from './daemon-process.js';
+import type { DaemonProcess } from './daemon-process.js';
 import { cleanUpDir, cleanUpDirSync } from './dir-leftovers.js';
 import { requireBinary, requireRoot } from './host-prereqs.js';
 import { onEmergencyCleanup } from './process-registry.js';
@@ -26,7 +27,9 @@ export interface ContainerdInstance {
    */
   readonly runcRoot: string;
   readonly pid: number;
-  /** Stops the daemon and deletes its dir, leaving no process or mount behind; safe to call again. */
+  /** Kills and deletes every task (running container) in the given namespaces, or in all of them. */
+  removeTasks(namespaces?: readonly string[]): Promise<void>;
+  /** Stops the daemon and its containers and deletes its dir, leaving nothing behind; safe to call again. */
   stop(): Promise<void>;
   /** Everything the daemon wrote to stdout and stderr. */
   logs(): string;
@@ -80,7 +83,7 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
     await temp.remove();
   };
 
-  let daemon;
+  let daemon: DaemonProcess;
   try {
     daemon = spawnDaemon({
       name: `containerd[${dir}]`,
@@ -99,7 +102,7 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
       try {
         // Containers outlive containerd (their shims are separate processes), so end them while
         // containerd can still do it cleanly; cleanUpDir kills whatever this misses.
-        if (!daemon.hasExited()) await removeAllTasks(ctrBin, address);
+        if (!daemon.hasExited()) await removeTasks(ctrBin, address);
         await daemon.stop(options.stopTimeoutMs ?? 10_000);
       } finally {
         daemon.logs();
@@ -136,18 +139,21 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
     state,
     runcRoot: join(dir, 'runc'),
     pid: daemon.pid,
+    removeTasks: (namespaces) => removeTasks(ctrBin, address, namespaces),
     stop,
     logs: () => daemon.logs(),
   };
 }
 
-async function removeAllTasks(ctrBin: string, address: string): Promise<void> {
+// Best effort and bounded: this runs on the way to stopping a daemon that may be failing already.
+async function removeTasks(ctrBin: string, address: string, only?: readonly string[]): Promise<void> {
   const ctr = (...args: string[]) =>
     execa(ctrBin, ['-a', address, ...args], { timeout: CTR_TIMEOUT_MS, reject: false });
   const lines = (text: string): string[] => text.split('\n').filter((line) => line.trim() !== '');
-  const namespaces = await ctr('namespaces', 'ls', '-q');
-  if (namespaces.exitCode !== 0) return;
-  for (const namespace of lines(namespaces.stdout)) {
+  const listed = await ctr('namespaces', 'ls', '-q');
+  if (listed.exitCode !== 0) return;
+  const namespaces = lines(listed.stdout).filter((namespace) => only?.includes(namespace) ?? true);
+  for (const namespace of namespaces) {
     const tasks = await ctr('-n', namespace, 'tasks', 'ls', '-q');
     for (const id of lines(tasks.stdout)) await ctr('-n', namespace, 'tasks', 'rm', '-f', id);
   }

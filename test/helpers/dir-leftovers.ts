@@ -5,9 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { execa } from 'execa';
 
-// What a daemon can leave behind under its instance dir after its main process has gone: helper
-// processes it started in their own session (containerd shims, dockerd's managed containerd, the
-// containers themselves), and mounts (overlay snapshots, dockerd's bind mount of its data root).
+// What a daemon can leave behind under its instance dir after its main process has gone: processes
+// that outlive it by design (containerd shims, which run in their own session, and the containers
+// under them) and mounts (overlay snapshots and rootfs, dockerd's bind mount of its data root and its
+// netns files).
 
 const UMOUNT_TIMEOUT_MS = 10_000;
 const STRAY_EXIT_WAIT_MS = 5_000;

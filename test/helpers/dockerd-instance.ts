@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startContainerd } from './containerd-instance.js';
 import type { ContainerdInstance } from './containerd-instance.js';
 import { spawnDaemon, waitUntilReady } from './daemon-process.js';
+import type { DaemonProcess } from './daemon-process.js';
 import { cleanUpDir, cleanUpDirSync } from './dir-leftovers.js';
 import { requireBinary, requireRoot } from './host-prereqs.js';
 import { onEmergencyCleanup } from './process-registry.js';
@@ -49,6 +50,8 @@ export interface DockerdOptions {
 }
 
 const PING_TIMEOUT_MS = 2_000;
+// The containerd namespaces dockerd 20.10 keeps its containers and its plugins in.
+const DOCKER_NAMESPACES = ['moby', 'plugins.moby'];
 
 /** Starts dockerd in a fresh temp dir and resolves once GET /_ping answers OK on its socket. */
 export async function startDockerd(options: DockerdOptions = {}): Promise<DockerdInstance> {
@@ -76,13 +79,19 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   });
 
   const abandon = async (): Promise<void> => {
-    await cleanUpDir(dir);
-    forgetDir();
-    await temp.remove();
-    if (ownContainerd) await containerd.stop();
+    try {
+      // A dockerd that died leaves its containers running in containerd. Deleting those tasks makes
+      // runc write under this dir's exec root, so it must happen before the dir is cleaned, not after.
+      await containerd.removeTasks(DOCKER_NAMESPACES);
+      await cleanUpDir(dir);
+      forgetDir();
+      await temp.remove();
+    } finally {
+      if (ownContainerd) await containerd.stop();
+    }
   };
 
-  let daemon;
+  let daemon: DaemonProcess;
   try {
     daemon = spawnDaemon({
       name: `dockerd[${dir}]`,

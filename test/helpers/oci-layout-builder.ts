@@ -33,7 +33,11 @@ export function manifestBlob(image: FixtureImage): OciBlob {
   return jsonBlob({
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: image.configDigest, size: image.config.length },
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: image.configDigest,
+      size: image.config.length,
+    },
     layers: image.layers.map((layer) => ({
       mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
       digest: layer.digest,
@@ -88,7 +92,10 @@ export async function ociLayoutTar(
     ...(options.ociLayoutFile === false
       ? []
       : [{ name: 'oci-layout', data: Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })) }]),
-    ...[...unique].map(([digest, data]) => ({ name: `blobs/sha256/${digest.slice('sha256:'.length)}`, data })),
+    ...[...unique].map(([digest, data]) => ({
+      name: `blobs/sha256/${digest.slice('sha256:'.length)}`,
+      data,
+    })),
     { name: 'index.json', data: Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: index })) },
   ];
   return tarBuffer(members);

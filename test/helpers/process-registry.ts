@@ -30,15 +30,12 @@ export function onEmergencyCleanup(cleanup: () => void): () => void {
   };
 }
 
-/** Names and pids of processes registered and not yet reported as exited, for assertions in tests. */
-export function trackedProcesses(): ReadonlyMap<number, string> {
-  return new Map(processes);
-}
-
 function runEmergencyCleanup(): void {
-  for (const pid of processes.keys()) {
+  for (const [pid, name] of processes) {
     try {
       process.kill(pid, 'SIGKILL');
+      // Normally a test stops what it starts; saying so points at the test that did not.
+      process.stderr.write(`test harness: killed ${name} (pid ${pid}), still running at exit\n`);
     } catch {
       // Already gone.
     }

@@ -1,0 +1,130 @@
+import { hostname } from 'node:os';
+import { Command } from 'commander';
+import type { Logger } from 'pino';
+import { connectBus } from '../../shared/bus/index.js';
+import {
+  addNatsOptions,
+  ExitCode,
+  natsOptionsFrom,
+  runCommand,
+  type CliOutput,
+  type NatsFlags,
+} from '../../shared/cli/index.js';
+import { NODE_NAME } from '../../shared/control/index.js';
+import { ArchiveServer } from '../../shared/data-plane/index.js';
+import { ConfigInvalidError } from '../../shared/errors/index.js';
+import { ExecaRunner } from '../../shared/exec/index.js';
+import { AgentDaemon } from '../daemon/agent-daemon.js';
+import { DEFAULT_DATA_DIRS } from '../daemon/node-facts.js';
+import { fetchArchive } from '../data-plane/index.js';
+import { selectRuntime } from '../runtime/index.js';
+import { addRuntimeOptions, runtimeSelectionFrom, type RuntimeFlags } from './runtime-options.js';
+
+interface AgentFlags extends NatsFlags, RuntimeFlags {
+  node: string;
+  grpcListen: string;
+  grpcAdvertise?: string;
+  heartbeat: string;
+  dataDir?: string;
+  drainTimeout: string;
+}
+
+/** `airlift agent`: the daemon on every node. Runs until SIGTERM/SIGINT, then drains. */
+export function agentCommand(output: CliOutput, logger: Logger, setExit: (code: number) => void): Command {
+  const command = new Command('agent')
+    .description(
+      'run the node agent: heartbeats into the fleet registry, serves gRPC, runs jobs for this node',
+    )
+    .option('--node <name>', "this node's name (use the Kubernetes node name)", hostname())
+    .option('--grpc-listen <host:port>', 'gRPC endpoint to serve', '0.0.0.0:7481')
+    .option(
+      '--grpc-advertise <host:port>',
+      'address others dial for this agent (default: host name and bound port)',
+    )
+    .option('--heartbeat <duration>', 'heartbeat interval', '5s')
+    .option(
+      '--data-dir <dir>',
+      'where the runtime stores images (free space is reported); default by runtime',
+    )
+    .option(
+      '--drain-timeout <duration>',
+      'on SIGTERM, how long a running job may finish before it is aborted',
+      '60s',
+    );
+  addRuntimeOptions(command);
+  return addNatsOptions(command).action(async (flags: AgentFlags) => {
+    setExit(await runCommand(output, () => runAgent(flags, output, logger)));
+  });
+}
+
+async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): Promise<number> {
+  if (!NODE_NAME.test(flags.node)) {
+    throw new ConfigInvalidError(
+      'command line',
+      '--node',
+      `${JSON.stringify(flags.node)} is not a valid node name (letters, digits, '.', '-', '_')`,
+    );
+  }
+  const log = logger.child({ node: flags.node });
+  const runner = new ExecaRunner(log);
+  const runtime = await selectRuntime(runtimeSelectionFrom(flags, runner, log));
+  const server = new ArchiveServer({ address: flags.grpcListen, logger: log });
+  const daemon = new AgentDaemon(
+    {
+      node: flags.node,
+      heartbeatIntervalMs: parseMs(flags.heartbeat, '--heartbeat'),
+      dataDir: flags.dataDir ?? DEFAULT_DATA_DIRS[runtime.kind],
+      drainTimeoutMs: parseMs(flags.drainTimeout, '--drain-timeout'),
+    },
+    {
+      connect: () =>
+        connectBus(
+          { ...natsOptionsFrom(flags, `airlift-agent/${flags.node}`), waitOnFirstConnect: true },
+          log,
+        ),
+      runtime,
+      endpoint: {
+        start: async () => {
+          const bound = await server.start();
+          return flags.grpcAdvertise ?? advertise(bound);
+        },
+        stop: () => server.stop(),
+      },
+      fetchArchive: (spec) => fetchArchive({ ...spec, logger: log }),
+      logger: log,
+    },
+  );
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      output.err(`airlift agent: ${signal}: draining`);
+      void daemon.stop().then(resolve);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await daemon.start();
+  output.err(`airlift agent ${flags.node}: running (${runtime.kind}); stop with SIGTERM`);
+  await stopped;
+  return ExitCode.Ok;
+}
+
+function parseMs(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (m?.[1] === undefined)
+    throw new ConfigInvalidError(
+      'command line',
+      flag,
+      `${JSON.stringify(text)} is not a duration such as 5s`,
+    );
+  const factor = m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000;
+  return Math.max(1, Math.round(Number(m[1]) * factor));
+}
+
+// 0.0.0.0 is where we listen, not where others reach us: offer this host's name instead.
+function advertise(bound: string): string {
+  const at = bound.lastIndexOf(':');
+  const host = bound.slice(0, at);
+  return host === '0.0.0.0' || host === '[::]' || host === '::'
+    ? `${hostname()}:${bound.slice(at + 1)}`
+    : bound;
+}

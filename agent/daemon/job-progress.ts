@@ -1,0 +1,61 @@
+import type { JobEventBody } from '../../shared/control/index.js';
+
+/** What the heartbeat reports about the job in hand. */
+export interface JobSnapshot {
+  readonly jobId: string;
+  readonly runId: string;
+  readonly phase: string;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly startedAt: string;
+}
+
+/**
+ * Tracks one job's phase and bytes, and turns byte counts into rate-limited progress events so a
+ * fast transfer does not flood the bus (at most one event per `intervalMs`, plus the last one).
+ */
+export class JobProgress {
+  private phase = 'accepted';
+  private bytesDone = 0;
+  private lastEmit = 0;
+  private lastBytes = 0;
+  private readonly startedAt = new Date().toISOString();
+
+  constructor(
+    readonly jobId: string,
+    readonly runId: string,
+    private readonly bytesTotal: number,
+    private readonly emit: (body: JobEventBody) => void,
+    private readonly intervalMs = 500,
+  ) {}
+
+  /** Moves to a new phase and tells the coordinator. */
+  enter(phase: 'fetching' | 'loading' | 'verifying' | 'done'): void {
+    this.phase = phase;
+    this.emit({ type: 'phase', phase });
+  }
+
+  /** Records bytes received so far; emits when the interval has passed or the transfer is complete. */
+  bytes(done: number): void {
+    this.bytesDone = done;
+    const now = performance.now();
+    const complete = done >= this.bytesTotal;
+    if (!complete && now - this.lastEmit < this.intervalMs) return;
+    const seconds = Math.max((now - this.lastEmit) / 1000, 0.001);
+    const rate = this.lastEmit === 0 ? 0 : Math.round((done - this.lastBytes) / seconds);
+    this.lastEmit = now;
+    this.lastBytes = done;
+    this.emit({ type: 'progress', bytesDone: done, bytesTotal: this.bytesTotal, rate });
+  }
+
+  snapshot(): JobSnapshot {
+    return {
+      jobId: this.jobId,
+      runId: this.runId,
+      phase: this.phase,
+      bytesDone: this.bytesDone,
+      bytesTotal: this.bytesTotal,
+      startedAt: this.startedAt,
+    };
+  }
+}

@@ -1,0 +1,1 @@
+export { DEFAULT_FETCH_BUFFER_BYTES, fetchArchive, type FetchArchiveOptions } from './archive-fetcher.js';

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import type { Bus, KvStore } from '../../shared/bus/bus.js';
+import {
+  Buckets,
+  encodeMessage,
+  type NodeRunState,
+  type RunPhase,
+  type RunState,
+} from '../../shared/control/index.js';
+
+/**
+ * The run's state, kept in memory and written to the runs bucket so another `airlift` process (or a
+ * restarted coordinator) reads the same truth. Writes are coalesced: at most one in flight.
+ */
+export class RunStore {
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  private constructor(
+    private readonly kv: KvStore | undefined,
+    private state: RunState,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Opens the runs bucket and stores the initial state; `bus` undefined keeps state in memory only (dry-run). */
+  static async create(bus: Bus | undefined, initial: RunState, logger: Logger): Promise<RunStore> {
+    const kv = bus === undefined ? undefined : await bus.kv(Buckets.runs, { history: 64 });
+    const store = new RunStore(kv, initial, logger.child({ component: 'run-store', runId: initial.runId }));
+    await store.flush();
+    return store;
+  }
+
+  get current(): RunState {
+    return this.state;
+  }
+
+  /** Moves the run to a phase (and records why it failed, for `failed`). */
+  phase(phase: RunPhase, failure?: { phase: string; message: string }): void {
+    this.state = { ...this.state, phase, ...(failure === undefined ? {} : { failure }) };
+    this.touch();
+  }
+
+  /** Updates one node's entry. */
+  node(name: string, update: Partial<NodeRunState>): void {
+    const before = this.state.nodes[name];
+    if (before === undefined) return;
+    this.state = { ...this.state, nodes: { ...this.state.nodes, [name]: { ...before, ...update } } };
+    this.touch();
+  }
+
+  /** Waits until the latest state is stored. */
+  async flush(): Promise<void> {
+    this.dirty = true;
+    await this.write();
+  }
+
+  private touch(): void {
+    this.dirty = true;
+    void this.write();
+  }
+
+  private write(): Promise<void> {
+    this.writing = this.writing.then(async () => {
+      if (!this.dirty || this.kv === undefined) return;
+      this.dirty = false;
+      this.state = { ...this.state, updatedAt: new Date().toISOString() };
+      try {
+        await this.kv.put(this.state.runId, encodeMessage(this.state));
+      } catch (err) {
+        this.dirty = true;
+        this.logger.warn(
+          { err: (err as Error).message },
+          'run state not stored; will retry with the next change',
+        );
+      }
+    });
+    return this.writing;
+  }
+}

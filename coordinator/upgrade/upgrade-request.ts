@@ -1,0 +1,29 @@
+/** What the operator asked `airlift upgrade` to do, resolved from flags once. */
+export interface UpgradeRequest {
+  readonly bundlePath: string;
+  readonly release: string;
+  readonly namespace: string;
+  /** Passed to helm as `--version` when given. */
+  readonly version?: string;
+  /** The registry the cluster pulls from; read from the release's values when absent. */
+  readonly imageRegistry?: string;
+  readonly nodes: 'all' | readonly string[];
+  /** Longest the distribution may take before unreported nodes count as failed (default 30 min). */
+  readonly timeoutMs: number;
+  /** Where bak.yaml, the extracted chart and run.json go (default ./airlift-runs/<run id>). */
+  readonly runDir?: string;
+  readonly dryRun: boolean;
+  readonly allowHintMismatch: boolean;
+  /** Reload even on nodes that already hold every image verified. */
+  readonly forceLoad: boolean;
+}
+
+/** Defaults of the numbers above, documented in the README. */
+export const UPGRADE_DEFAULTS = {
+  timeoutMs: 30 * 60 * 1000,
+  /** How long an agent has to accept a job. */
+  ackTimeoutMs: 10_000,
+  livenessCheckMs: 1_000,
+  /** Free space a node needs, as a multiple of images.tar: the stored blobs plus their unpacked layers. */
+  diskFactor: 2,
+} as const;

@@ -1,0 +1,255 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { Bundle, describeHintProblems } from '../../shared/bundle/index.js';
+import type { Bus } from '../../shared/bus/bus.js';
+import { ExitCode, type CliOutput } from '../../shared/cli/index.js';
+import type { RunState } from '../../shared/control/index.js';
+import { AirliftError, KubePhaseError } from '../../shared/errors/index.js';
+import { describeLoadable } from '../../shared/image-archive/index.js';
+import { planRetags } from '../../shared/node-job/index.js';
+import { FleetRegistry } from '../fleet/index.js';
+import { plan as kubePlan, runKubePhase, type KubeTools } from '../kube/index.js';
+import { sha256Of } from './archive-digest.js';
+import { distribute, type NodeOutcome } from './distribute.js';
+import { printDryRun } from './dry-run-plan.js';
+import { preflight } from './preflight.js';
+import type { ProgressView } from './progress-view.js';
+import { newRunId } from './run-id.js';
+import { RunStore } from './run-store.js';
+import { UPGRADE_DEFAULTS, type UpgradeRequest } from './upgrade-request.js';
+
+/** The archive server as the run uses it: serve images.tar from the bundle file, say where. */
+export interface ArchiveSource {
+  register(id: string, source: ReturnType<Bundle['imagesSource']>): void;
+  unregister(id: string): boolean;
+  /** host:port agents dial. */
+  readonly advertisedAddress: string;
+}
+
+/** The run's connections, opened by the CLI. */
+export interface UpgradeDeps {
+  readonly bus: Bus;
+  readonly kube: KubeTools;
+  readonly archives: ArchiveSource;
+  readonly output: CliOutput;
+  readonly view: (nodes: readonly string[], total: number) => ProgressView;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/**
+ * `airlift upgrade`: preflight, distribute to every node, barrier, then the kube phase. Returns the
+ * exit code; every failure is printed with the node or step it belongs to.
+ */
+export async function runUpgrade(request: UpgradeRequest, deps: UpgradeDeps): Promise<number> {
+  const { output } = deps;
+  const bundle = await Bundle.open(request.bundlePath);
+  try {
+    const hintProblems = describeHintProblems(bundle.info.crossCheck);
+    for (const line of hintProblems)
+      output.err(`airlift: ${request.allowHintMismatch ? 'warning' : 'error'}: ${line}`);
+    if (hintProblems.length > 0 && !request.allowHintMismatch) {
+      output.err('airlift: nothing ran; fix the bundle, or pass --allow-hint-mismatch');
+      return ExitCode.BadBundle;
+    }
+    const fleet = await FleetRegistry.open(deps.bus, undefined, deps.logger);
+    const checks = await preflight({
+      fleet,
+      kube: deps.kube,
+      release: request.release,
+      namespace: request.namespace,
+      nodes: request.nodes,
+      requiredDiskBytes: bundle.info.imagesTar.length * UPGRADE_DEFAULTS.diskFactor,
+      signal: deps.signal,
+      logger: deps.logger,
+      ...(request.imageRegistry === undefined ? {} : { imageRegistry: request.imageRegistry }),
+    });
+    const runId = newRunId();
+    const runDir = resolve(request.runDir ?? join('airlift-runs', runId));
+    const registry = checks.imageRegistry;
+    const retags = planRetags(bundle.info.archive.images, {
+      kind: 'registry',
+      registry: registry ?? 'registry.invalid',
+    });
+    const kubeTarget = {
+      tools: deps.kube,
+      bundle,
+      release: request.release,
+      namespace: request.namespace,
+      imageRegistry: registry ?? 'registry.invalid',
+      runDir,
+      ...(request.version === undefined ? {} : { version: request.version }),
+    };
+    if (request.dryRun) {
+      printDryRun(output, bundle.info, checks, retags, kubePlan(kubeTarget));
+      return checks.failures.length === 0 ? ExitCode.Ok : ExitCode.PreflightFailed;
+    }
+    if (checks.failures.length > 0 || registry === undefined) {
+      output.err('airlift: preflight failed; nothing was changed:');
+      for (const f of checks.failures)
+        output.err(`  ${f.check}${f.node === undefined ? '' : ` ${f.node}`}: ${f.message}`);
+      return ExitCode.PreflightFailed;
+    }
+    return await execute(request, deps, {
+      bundle,
+      fleet,
+      runId,
+      runDir,
+      registry,
+      retags,
+      kubeTarget,
+      nodes: checks.targets.map((t) => t.node),
+    });
+  } finally {
+    await bundle.close();
+  }
+}
+
+interface Prepared {
+  readonly bundle: Bundle;
+  readonly fleet: FleetRegistry;
+  readonly runId: string;
+  readonly runDir: string;
+  readonly registry: string;
+  readonly retags: ReturnType<typeof planRetags>;
+  readonly kubeTarget: Parameters<typeof runKubePhase>[0];
+  readonly nodes: readonly string[];
+}
+
+async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared): Promise<number> {
+  const { output } = deps;
+  const info = p.bundle.info;
+  await mkdir(p.runDir, { recursive: true });
+  output.out(
+    `run ${p.runId}: ${info.name} ${info.version} to ${p.nodes.length} node(s), images retagged to ${p.registry}`,
+  );
+  output.out(`run directory ${p.runDir}`);
+  const store = await RunStore.create(deps.bus, initialState(request, p, info.chart.version), deps.logger);
+  const sha256 = await sha256Of(p.bundle.openImagesStream());
+  const archiveId = sha256.slice('sha256:'.length);
+  deps.archives.register(archiveId, p.bundle.imagesSource());
+  store.phase('distributing');
+  const view = deps.view(p.nodes, info.imagesTar.length);
+  let outcomes: NodeOutcome[];
+  try {
+    outcomes = await distribute({
+      bus: deps.bus,
+      fleet: p.fleet,
+      store,
+      runId: p.runId,
+      nodes: p.nodes,
+      payload: {
+        archive: {
+          id: archiveId,
+          size: info.imagesTar.length,
+          sha256,
+          ...describeLoadable(info.archive),
+          source: { grpcAddress: deps.archives.advertisedAddress },
+        },
+        plan: { entries: [...p.retags.entries], unnamedImages: [...p.retags.unnamedImages] },
+        skipIfVerified: !request.forceLoad,
+        timeoutMs: request.timeoutMs,
+      },
+      timeoutMs: request.timeoutMs,
+      ackTimeoutMs: UPGRADE_DEFAULTS.ackTimeoutMs,
+      livenessCheckMs: UPGRADE_DEFAULTS.livenessCheckMs,
+      signal: deps.signal,
+      logger: deps.logger,
+      onEvent: (event) => {
+        view.event(event);
+      },
+    });
+  } finally {
+    view.close();
+    deps.archives.unregister(archiveId);
+  }
+
+  store.phase('barrier');
+  const failed = outcomes.filter((o) => !o.ok);
+  for (const o of outcomes) {
+    const verified = o.report?.images.filter((i) => i.verified).length ?? 0;
+    output.out(
+      `  ${o.ok ? 'ok  ' : 'FAIL'} ${o.node}: ${verified}/${p.retags.entries.length} references verified${o.problem === undefined ? '' : ` — ${o.problem}`}`,
+    );
+  }
+  if (failed.length > 0) {
+    const message = `${failed.length} of ${outcomes.length} node(s) did not verify every image: ${failed.map((o) => o.node).join(', ')}`;
+    store.phase('failed', { phase: 'barrier', message });
+    await finish(store, p.runDir, outcomes);
+    output.err(`airlift: barrier: ${message}`);
+    output.err(
+      'airlift: the cluster was not touched (no helm or kubectl command ran); fix those nodes and run again',
+    );
+    return deps.signal.aborted ? ExitCode.Interrupted : ExitCode.BarrierFailed;
+  }
+  output.out(`barrier passed: every node holds every image; starting the kube phase`);
+  try {
+    await runKubePhase({
+      ...p.kubeTarget,
+      signal: deps.signal,
+      logger: deps.logger,
+      onStep: (step, phase, detail) => {
+        if (phase === 'start')
+          store.phase(
+            step === 'backup-values'
+              ? 'backup'
+              : step === 'apply-crds'
+                ? 'crds'
+                : step === 'helm-upgrade'
+                  ? 'upgrade'
+                  : store.current.phase,
+          );
+        output.out(`  ${step} ${phase}: ${detail}`);
+      },
+    });
+  } catch (err) {
+    const message = err instanceof AirliftError ? err.message : String(err);
+    store.phase('failed', { phase: err instanceof KubePhaseError ? err.step : 'kube', message });
+    await finish(store, p.runDir, outcomes);
+    output.err(`airlift: ${message}`);
+    if (err instanceof KubePhaseError && err.stderr.trim() !== '')
+      output.err(`--- stderr of ${err.argv?.[0] ?? 'the command'} ---\n${err.stderr.trim()}`);
+    return ExitCode.KubePhaseFailed;
+  }
+  store.phase('done');
+  await finish(store, p.runDir, outcomes);
+  output.out(
+    `upgrade of ${request.release} in ${request.namespace} to ${info.chart.version} done: ${p.nodes.length} node(s) verified, helm upgrade succeeded`,
+  );
+  return ExitCode.Ok;
+}
+
+function initialState(request: UpgradeRequest, p: Prepared, chartVersion: string): RunState {
+  const now = new Date().toISOString();
+  const nodeState = {
+    status: 'pending' as const,
+    phase: 'pending',
+    bytesDone: 0,
+    bytesTotal: p.bundle.info.imagesTar.length,
+    verified: 0,
+    expected: p.retags.entries.length,
+  };
+  return {
+    v: 1,
+    runId: p.runId,
+    release: request.release,
+    namespace: request.namespace,
+    bundle: resolve(request.bundlePath),
+    chartVersion,
+    imageRegistry: p.registry,
+    runDir: p.runDir,
+    startedAt: now,
+    updatedAt: now,
+    phase: 'preflight',
+    nodes: Object.fromEntries(p.nodes.map((node) => [node, nodeState])),
+  };
+}
+
+async function finish(store: RunStore, runDir: string, outcomes: readonly NodeOutcome[]): Promise<void> {
+  await store.flush();
+  await writeFile(
+    join(runDir, 'run.json'),
+    `${JSON.stringify({ state: store.current, outcomes }, null, 2)}\n`,
+  );
+}

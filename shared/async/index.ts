@@ -1,0 +1,1 @@
+export { withTimeout, TimeoutError } from './with-timeout.js';

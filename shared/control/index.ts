@@ -1,0 +1,16 @@
+export { WIRE_VERSION, NODE_NAME, RUN_ID, Subjects, Buckets } from './subjects.js';
+export { heartbeatSchema, type Heartbeat } from './heartbeat.js';
+export {
+  jobSchema,
+  jobAckSchema,
+  loadImagesPayloadSchema,
+  archiveDescriptorSchema,
+  retagPlanSchema,
+  type Job,
+  type JobAck,
+  type LoadImagesPayload,
+  type ArchiveDescriptor,
+} from './job.js';
+export { jobEventSchema, NODE_PHASES, type JobEvent, type JobEventBody } from './job-event.js';
+export { runStateSchema, RUN_PHASES, type RunState, type RunPhase, type NodeRunState } from './run-state.js';
+export { decodeMessage, encodeMessage, WireMessageError } from './decode.js';

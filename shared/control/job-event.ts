@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { nodeLoadReportSchema } from '../node-job/index.js';
+
+/** Phases a node job goes through, in order. */
+export const NODE_PHASES = ['accepted', 'fetching', 'loading', 'verifying', 'done'] as const;
+
+const eventBody = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('phase'), phase: z.enum(NODE_PHASES) }),
+  z.object({
+    type: z.literal('progress'),
+    bytesDone: z.number().nonnegative(),
+    bytesTotal: z.number().nonnegative(),
+    /** Bytes per second over the last interval. */
+    rate: z.number().nonnegative(),
+  }),
+  z.object({ type: z.literal('report'), report: nodeLoadReportSchema }),
+]);
+
+/** One event an agent publishes about a job, numbered so a reader can tell order and gaps. */
+export const jobEventSchema = z.object({
+  v: z.literal(1),
+  runId: z.string(),
+  jobId: z.string(),
+  node: z.string(),
+  seq: z.number().int().nonnegative(),
+  at: z.string(),
+  body: eventBody,
+});
+export type JobEvent = z.infer<typeof jobEventSchema>;
+export type JobEventBody = z.infer<typeof eventBody>;

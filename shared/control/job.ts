@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { NODE_NAME, RUN_ID } from './subjects.js';
+
+const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex>');
+
+/** The retag plan as the coordinator computed it; every node applies exactly this. */
+export const retagPlanSchema = z.object({
+  entries: z.array(z.object({ source: z.string(), target: z.string(), configDigest: digest })).min(1),
+  unnamedImages: z.array(z.string()),
+});
+
+/** Where and what images.tar is: enough to fetch it, check it and make it loadable by either runtime. */
+export const archiveDescriptorSchema = z.object({
+  /** Names the archive on the data plane (the sha256 hex of images.tar). */
+  id: z.string().regex(/^[a-f0-9]{64}$/),
+  size: z.number().int().positive(),
+  sha256: digest,
+  format: z.enum(['go-containerregistry', 'docker-save', 'oci-layout']),
+  /** Where the members end; with dockerManifest, lets a Docker node load an OCI layout. */
+  entriesEnd: z.number().int().nonnegative(),
+  dockerManifest: z.string().optional(),
+  source: z.object({ grpcAddress: z.string().min(1) }),
+});
+export type ArchiveDescriptor = z.infer<typeof archiveDescriptorSchema>;
+
+export const loadImagesPayloadSchema = z.object({
+  archive: archiveDescriptorSchema,
+  plan: retagPlanSchema,
+  /** Skip the transfer when every target is already verified (idempotent re-runs). */
+  skipIfVerified: z.boolean(),
+  /** The agent gives up (and reports) after this long. */
+  timeoutMs: z.number().int().positive(),
+});
+export type LoadImagesPayload = z.infer<typeof loadImagesPayloadSchema>;
+
+const envelope = {
+  v: z.literal(1),
+  jobId: z.string().regex(RUN_ID),
+  runId: z.string().regex(RUN_ID),
+  node: z.string().regex(NODE_NAME),
+  issuedAt: z.string(),
+  /**
+   * Reserved for signed jobs: agents will verify `value` over the canonical envelope without this
+   * field, with the key `keyId` names. Unsigned jobs are accepted until signing lands.
+   */
+  signature: z.object({ keyId: z.string(), algorithm: z.string(), value: z.string() }).optional(),
+};
+
+/** Every job an agent runs; agents refuse anything that does not match one of these kinds. */
+export const jobSchema = z.discriminatedUnion('kind', [
+  z.object({ ...envelope, kind: z.literal('load-images'), payload: loadImagesPayloadSchema }),
+]);
+export type Job = z.infer<typeof jobSchema>;
+
+/** An agent's immediate answer to a job request. */
+export const jobAckSchema = z.object({
+  v: z.literal(1),
+  jobId: z.string(),
+  node: z.string(),
+  accepted: z.boolean(),
+  reason: z.string().optional(),
+});
+export type JobAck = z.infer<typeof jobAckSchema>;

@@ -1,0 +1,130 @@
+// Original file: proto/airlift/data/v1/archive.proto
+
+import type * as grpc from '@grpc/grpc-js';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import type {
+  ArchiveChunk as _airlift_data_v1_ArchiveChunk,
+  ArchiveChunk__Output as _airlift_data_v1_ArchiveChunk__Output,
+} from '../../../airlift/data/v1/ArchiveChunk.js';
+import type {
+  FetchRequest as _airlift_data_v1_FetchRequest,
+  FetchRequest__Output as _airlift_data_v1_FetchRequest__Output,
+} from '../../../airlift/data/v1/FetchRequest.js';
+import type {
+  PingReply as _airlift_data_v1_PingReply,
+  PingReply__Output as _airlift_data_v1_PingReply__Output,
+} from '../../../airlift/data/v1/PingReply.js';
+import type {
+  PingRequest as _airlift_data_v1_PingRequest,
+  PingRequest__Output as _airlift_data_v1_PingRequest__Output,
+} from '../../../airlift/data/v1/PingRequest.js';
+
+/**
+ * Serves the archives a node holds, by archive id (the sha256 hex of images.tar).
+ */
+export interface ArchiveServiceClient extends grpc.Client {
+  /**
+   * Streams [offset, offset + length) of an archive, in order, in chunks of about 1 MiB.
+   * Unknown archive: NOT_FOUND. Offset past the end: OUT_OF_RANGE.
+   */
+  Fetch(
+    argument: _airlift_data_v1_FetchRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_airlift_data_v1_ArchiveChunk__Output>;
+  Fetch(
+    argument: _airlift_data_v1_FetchRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_airlift_data_v1_ArchiveChunk__Output>;
+  /**
+   * Streams [offset, offset + length) of an archive, in order, in chunks of about 1 MiB.
+   * Unknown archive: NOT_FOUND. Offset past the end: OUT_OF_RANGE.
+   */
+  fetch(
+    argument: _airlift_data_v1_FetchRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_airlift_data_v1_ArchiveChunk__Output>;
+  fetch(
+    argument: _airlift_data_v1_FetchRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_airlift_data_v1_ArchiveChunk__Output>;
+
+  /**
+   * Liveness and version of the serving side; cheap, touches no archive.
+   */
+  Ping(
+    argument: _airlift_data_v1_PingRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_airlift_data_v1_PingReply__Output>,
+  ): grpc.ClientUnaryCall;
+  Ping(
+    argument: _airlift_data_v1_PingRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_airlift_data_v1_PingReply__Output>,
+  ): grpc.ClientUnaryCall;
+  Ping(
+    argument: _airlift_data_v1_PingRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_airlift_data_v1_PingReply__Output>,
+  ): grpc.ClientUnaryCall;
+  Ping(
+    argument: _airlift_data_v1_PingRequest,
+    callback: grpc.requestCallback<_airlift_data_v1_PingReply__Output>,
+  ): grpc.ClientUnaryCall;
+  /**
+   * Liveness and version of the serving side; cheap, touches no archive.
+   */
+  ping(
+    argument: _airlift_data_v1_PingRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_airlift_data_v1_PingReply__Output>,
+  ): grpc.ClientUnaryCall;
+  ping(
+    argument: _airlift_data_v1_PingRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_airlift_data_v1_PingReply__Output>,
+  ): grpc.ClientUnaryCall;
+  ping(
+    argument: _airlift_data_v1_PingRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_airlift_data_v1_PingReply__Output>,
+  ): grpc.ClientUnaryCall;
+  ping(
+    argument: _airlift_data_v1_PingRequest,
+    callback: grpc.requestCallback<_airlift_data_v1_PingReply__Output>,
+  ): grpc.ClientUnaryCall;
+}
+
+/**
+ * Serves the archives a node holds, by archive id (the sha256 hex of images.tar).
+ */
+export interface ArchiveServiceHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * Streams [offset, offset + length) of an archive, in order, in chunks of about 1 MiB.
+   * Unknown archive: NOT_FOUND. Offset past the end: OUT_OF_RANGE.
+   */
+  Fetch: grpc.handleServerStreamingCall<_airlift_data_v1_FetchRequest__Output, _airlift_data_v1_ArchiveChunk>;
+
+  /**
+   * Liveness and version of the serving side; cheap, touches no archive.
+   */
+  Ping: grpc.handleUnaryCall<_airlift_data_v1_PingRequest__Output, _airlift_data_v1_PingReply>;
+}
+
+export interface ArchiveServiceDefinition extends grpc.ServiceDefinition {
+  Fetch: MethodDefinition<
+    _airlift_data_v1_FetchRequest,
+    _airlift_data_v1_ArchiveChunk,
+    _airlift_data_v1_FetchRequest__Output,
+    _airlift_data_v1_ArchiveChunk__Output
+  >;
+  Ping: MethodDefinition<
+    _airlift_data_v1_PingRequest,
+    _airlift_data_v1_PingReply,
+    _airlift_data_v1_PingRequest__Output,
+    _airlift_data_v1_PingReply__Output
+  >;
+}

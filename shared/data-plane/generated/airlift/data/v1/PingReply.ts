@@ -1,0 +1,33 @@
+// Original file: proto/airlift/data/v1/archive.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface PingReply {
+  /**
+   * airlift version of the server.
+   */
+  version?: string;
+  /**
+   * Server wall clock, Unix milliseconds: lets an agent spot a badly skewed clock.
+   */
+  timeUnixMs?: number | string | Long;
+  /**
+   * How many archives the server serves right now.
+   */
+  archiveCount?: number;
+}
+
+export interface PingReply__Output {
+  /**
+   * airlift version of the server.
+   */
+  version: string;
+  /**
+   * Server wall clock, Unix milliseconds: lets an agent spot a badly skewed clock.
+   */
+  timeUnixMs: number;
+  /**
+   * How many archives the server serves right now.
+   */
+  archiveCount: number;
+}

@@ -1,0 +1,55 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type {
+  ArchiveChunk as _airlift_data_v1_ArchiveChunk,
+  ArchiveChunk__Output as _airlift_data_v1_ArchiveChunk__Output,
+} from './airlift/data/v1/ArchiveChunk.js';
+import type {
+  ArchiveServiceClient as _airlift_data_v1_ArchiveServiceClient,
+  ArchiveServiceDefinition as _airlift_data_v1_ArchiveServiceDefinition,
+} from './airlift/data/v1/ArchiveService.js';
+import type {
+  FetchRequest as _airlift_data_v1_FetchRequest,
+  FetchRequest__Output as _airlift_data_v1_FetchRequest__Output,
+} from './airlift/data/v1/FetchRequest.js';
+import type {
+  PingReply as _airlift_data_v1_PingReply,
+  PingReply__Output as _airlift_data_v1_PingReply__Output,
+} from './airlift/data/v1/PingReply.js';
+import type {
+  PingRequest as _airlift_data_v1_PingRequest,
+  PingRequest__Output as _airlift_data_v1_PingRequest__Output,
+} from './airlift/data/v1/PingRequest.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new (...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  airlift: {
+    data: {
+      v1: {
+        ArchiveChunk: MessageTypeDefinition<
+          _airlift_data_v1_ArchiveChunk,
+          _airlift_data_v1_ArchiveChunk__Output
+        >;
+        /**
+         * Serves the archives a node holds, by archive id (the sha256 hex of images.tar).
+         */
+        ArchiveService: SubtypeConstructor<typeof grpc.Client, _airlift_data_v1_ArchiveServiceClient> & {
+          service: _airlift_data_v1_ArchiveServiceDefinition;
+        };
+        FetchRequest: MessageTypeDefinition<
+          _airlift_data_v1_FetchRequest,
+          _airlift_data_v1_FetchRequest__Output
+        >;
+        PingReply: MessageTypeDefinition<_airlift_data_v1_PingReply, _airlift_data_v1_PingReply__Output>;
+        PingRequest: MessageTypeDefinition<
+          _airlift_data_v1_PingRequest,
+          _airlift_data_v1_PingRequest__Output
+        >;
+      };
+    };
+  };
+}

@@ -1,0 +1,111 @@
+import { once } from 'node:events';
+import { status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { ByteSource } from '../tar/index.js';
+import { ARCHIVE_ID_PATTERN } from './archive-wire.js';
+import type { ArchiveChunk } from './generated/airlift/data/v1/ArchiveChunk.js';
+import type { FetchRequest__Output } from './generated/airlift/data/v1/FetchRequest.js';
+import type { ServeStats } from './serve-stats.js';
+
+/** What a Fetch call needs from the server that accepted it. */
+export interface FetchServeContext {
+  readonly lookup: (archiveId: string) => ByteSource | undefined;
+  readonly chunkBytes: number;
+  readonly stats: ServeStats;
+  readonly logger: Logger;
+  /** Aborted when the server gives up on in-flight calls (forced shutdown). */
+  readonly shutdown: AbortSignal;
+}
+
+type FetchCall = ServerWritableStream<FetchRequest__Output, ArchiveChunk>;
+
+/** Serves one Fetch: validates the request, then streams the range with back-pressure until done or cancelled. */
+export async function serveFetch(call: FetchCall, ctx: FetchServeContext): Promise<void> {
+  const { archiveId, offset, length, node, runId } = call.request;
+  const who = node === '' ? '(anonymous)' : node;
+  const log = ctx.logger.child({ archiveId, node: who, runId, offset, length });
+
+  if (!ARCHIVE_ID_PATTERN.test(archiveId)) {
+    fail(
+      call,
+      GrpcStatus.INVALID_ARGUMENT,
+      `archive id ${JSON.stringify(archiveId)} is not a sha256 hex digest`,
+    );
+    return;
+  }
+  const source = ctx.lookup(archiveId);
+  if (source === undefined) {
+    log.warn('fetch of an archive this server does not serve');
+    fail(call, GrpcStatus.NOT_FOUND, `archive ${archiveId} is not served here`);
+    return;
+  }
+  const wanted = length === 0 ? source.size - offset : length;
+  if (offset > source.size || offset + wanted > source.size) {
+    fail(
+      call,
+      GrpcStatus.OUT_OF_RANGE,
+      `range [${offset}, ${offset + wanted}) is outside archive ${archiveId} (${source.size} bytes)`,
+    );
+    return;
+  }
+
+  // Either the client going away or the server being forced down stops the read at once.
+  const stop = new AbortController();
+  const onCancelled = (): void => {
+    stop.abort();
+  };
+  call.once('cancelled', onCancelled);
+  ctx.shutdown.addEventListener('abort', onCancelled, { once: true });
+  if (call.cancelled || ctx.shutdown.aborted) stop.abort();
+
+  ctx.stats.begin(who);
+  const started = performance.now();
+  const input = source.stream(offset, wanted);
+  let position = offset;
+  try {
+    for await (const data of input as AsyncIterable<Buffer>) {
+      for (let at = 0; at < data.length && !stop.signal.aborted; at += ctx.chunkBytes) {
+        const piece = data.subarray(at, at + ctx.chunkBytes);
+        const more = call.write({ offset: position, data: piece }, (err?: Error | null) => {
+          if (err === undefined || err === null) ctx.stats.sent(who, piece.length);
+        });
+        position += piece.length;
+        if (!more) await once(call, 'drain', { signal: stop.signal });
+      }
+      if (stop.signal.aborted) break;
+    }
+  } catch (err) {
+    if (!stop.signal.aborted) {
+      log.error({ err }, 'reading the archive failed');
+      ctx.stats.finish(who, 'failed');
+      fail(call, GrpcStatus.INTERNAL, `reading archive ${archiveId} on the server failed: ${String(err)}`);
+      return;
+    }
+  } finally {
+    input.destroy();
+    call.off('cancelled', onCancelled);
+    ctx.shutdown.removeEventListener('abort', onCancelled);
+  }
+
+  if (stop.signal.aborted) {
+    log.info({ sentUpTo: position }, 'fetch cancelled before the end');
+    ctx.stats.finish(who, 'cancelled');
+    return;
+  }
+  if (position !== offset + wanted) {
+    // The source shrank under us (file truncated): say so rather than end a short stream with OK.
+    log.error({ sentUpTo: position }, 'archive source ended early');
+    ctx.stats.finish(who, 'failed');
+    fail(call, GrpcStatus.DATA_LOSS, `archive ${archiveId} ended at byte ${position} on the server`);
+    return;
+  }
+  call.end();
+  ctx.stats.finish(who, 'completed');
+  const seconds = (performance.now() - started) / 1000;
+  log.info({ bytes: wanted, seconds, mbPerSecond: Math.round(wanted / 1e6 / seconds) }, 'fetch served');
+}
+
+function fail(call: FetchCall, code: GrpcStatus, details: string): void {
+  // grpc-js turns an 'error' event on a server stream into the call's final status.
+  call.emit('error', { code, details });
+}

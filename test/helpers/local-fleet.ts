@@ -1,0 +1,172 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FleetRegistry, type AgentRow } from '../../coordinator/fleet/index.js';
+import { connectBus, type Bus } from '../../shared/bus/index.js';
+import { silentLogger } from '../../shared/logging/index.js';
+import { startContainerd, type ContainerdInstance } from './containerd-instance.js';
+import { spawnDaemon, type DaemonProcess } from './daemon-process.js';
+import { startDockerd, type DockerdInstance } from './dockerd-instance.js';
+import { startNats, type NatsInstance } from './nats-instance.js';
+import { AIRLIFT_BIN } from './paths.js';
+import { makeTempDir, type TempDir } from './temp-dir.js';
+
+/** One simulated node: a name and the runtime it runs. */
+export interface FleetNodeSpec {
+  readonly name: string;
+  readonly runtime: 'docker' | 'containerd';
+}
+
+/** A node of the local fleet: its own runtime instance and an `airlift agent` process. */
+export interface FleetNode {
+  readonly name: string;
+  readonly runtime: 'docker' | 'containerd';
+  readonly containerd?: ContainerdInstance;
+  readonly dockerd?: DockerdInstance;
+  /** The agent's runtime flags, also usable for `airlift node load` against the same runtime. */
+  readonly runtimeArgs: readonly string[];
+  agent: DaemonProcess;
+}
+
+/** NATS plus agents, each with a runtime of its own; stop() removes everything. */
+export interface LocalFleet {
+  readonly nats: NatsInstance;
+  readonly nodes: readonly FleetNode[];
+  readonly dir: string;
+  /** A bus connection for the test's own reads (fleet registry, run state). */
+  readonly bus: Bus;
+  node(name: string): FleetNode;
+  /** SIGTERM the agent and wait for it to drain and exit. */
+  stopAgent(name: string): Promise<void>;
+  /** Start a stopped agent again with the same flags. */
+  startAgent(name: string): Promise<void>;
+  /** Waits until the registry shows `name` with the given health. */
+  waitForHealth(name: string, health: AgentRow['health'], timeoutMs: number): Promise<AgentRow>;
+  stop(): Promise<void>;
+}
+
+/** Options of startLocalFleet. */
+export interface LocalFleetOptions {
+  readonly heartbeatMs?: number;
+  readonly agentEnv?: Readonly<Record<string, string>>;
+}
+
+/** Starts nats-server, one runtime per node and one agent process per node, and waits until all are healthy. */
+export async function startLocalFleet(
+  specs: readonly FleetNodeSpec[],
+  options: LocalFleetOptions = {},
+): Promise<LocalFleet> {
+  const dir: TempDir = makeTempDir('airlift-fleet');
+  const heartbeat = `${options.heartbeatMs ?? 1000}ms`;
+  const started: { stop(): Promise<void> }[] = [];
+  let bus: Bus | undefined;
+  try {
+    const nats = await startNats();
+    started.push(nats);
+    const runtimes = await Promise.all(
+      specs.map(async (spec) =>
+        spec.runtime === 'containerd'
+          ? { spec, containerd: await startContainerd({ dirPrefix: `airlift-${spec.name}` }) }
+          : { spec, dockerd: await startDockerd({ dirPrefix: `airlift-${spec.name}` }) },
+      ),
+    );
+    for (const r of runtimes) started.push(r.containerd ?? r.dockerd);
+    const nodes: FleetNode[] = runtimes.map(({ spec, containerd, dockerd }) => {
+      const runtimeArgs =
+        containerd !== undefined
+          ? [
+              '--runtime',
+              'containerd',
+              '--containerd-address',
+              containerd.address,
+              '--data-dir',
+              containerd.root,
+            ]
+          : ['--runtime', 'docker', '--docker-host', dockerd.host, '--data-dir', dockerd.dataRoot];
+      return {
+        name: spec.name,
+        runtime: spec.runtime,
+        runtimeArgs,
+        ...(containerd === undefined ? {} : { containerd }),
+        ...(dockerd === undefined ? {} : { dockerd }),
+        agent: undefined as unknown as DaemonProcess,
+      };
+    });
+    const spawnAgent = (node: FleetNode): DaemonProcess =>
+      spawnDaemon({
+        name: `agent ${node.name}`,
+        command: process.execPath,
+        args: [
+          AIRLIFT_BIN,
+          'agent',
+          '--node',
+          node.name,
+          '--nats',
+          nats.url,
+          '--grpc-listen',
+          '127.0.0.1:0',
+          '--heartbeat',
+          heartbeat,
+          '--drain-timeout',
+          '10s',
+          ...node.runtimeArgs,
+        ],
+        logFile: join(dir.path, `agent-${node.name}.log`),
+      });
+    for (const node of nodes) node.agent = spawnAgent(node);
+    bus = await connectBus({ servers: [nats.url], name: 'airlift-test' }, silentLogger());
+    const fleet = await FleetRegistry.open(bus);
+    const waitForHealth = async (
+      name: string,
+      health: AgentRow['health'],
+      timeoutMs: number,
+    ): Promise<AgentRow> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const row = await fleet.get(name);
+        if (row?.health === health) return row;
+        const agent = nodes.find((n) => n.name === name)?.agent;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `agent ${name} not ${health} after ${timeoutMs} ms (now ${row?.health ?? 'absent'}); log:\n${agent?.logTail() ?? ''}`,
+          );
+        }
+        await sleep(100);
+      }
+    };
+    for (const node of nodes) await waitForHealth(node.name, 'healthy', 30_000);
+    const ownBus = bus;
+    const find = (name: string): FleetNode => {
+      const node = nodes.find((n) => n.name === name);
+      if (node === undefined) throw new Error(`no fleet node ${name}`);
+      return node;
+    };
+    let stopped = false;
+    return {
+      nats,
+      nodes,
+      dir: dir.path,
+      bus: ownBus,
+      node: find,
+      stopAgent: (name) => find(name).agent.stop(15_000),
+      async startAgent(name) {
+        const node = find(name);
+        node.agent = spawnAgent(node);
+        await waitForHealth(name, 'healthy', 30_000);
+      },
+      waitForHealth,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await Promise.allSettled(nodes.map((n) => n.agent.stop(15_000)));
+        await ownBus.drain();
+        await Promise.allSettled(started.reverse().map((s) => s.stop()));
+        await dir.remove();
+      },
+    };
+  } catch (err) {
+    await bus?.drain();
+    await Promise.allSettled(started.reverse().map((s) => s.stop()));
+    await dir.remove();
+    throw err;
+  }
+}

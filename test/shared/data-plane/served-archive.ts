@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ArchiveServer, type ArchiveServerOptions } from '../../../shared/data-plane/index.js';
+import { FileByteSource } from '../../../shared/tar/index.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+/** A payload served from the middle of a real file, the way images.tar sits inside a bundle. */
+export interface ServedArchive {
+  readonly server: ArchiveServer;
+  readonly address: string;
+  /** sha256 hex of the payload, also its archive id. */
+  readonly id: string;
+  readonly sha256: string;
+  readonly payload: Buffer;
+  /** Stops the server, closes the file and removes the temp dir; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Writes prefix + payload + suffix to a temp file, serves the payload's byte range and starts the server. */
+export async function serveArchive(
+  payload: Buffer,
+  options: ArchiveServerOptions = {},
+): Promise<ServedArchive> {
+  const dir = makeTempDir('airlift-data-plane');
+  const server = new ArchiveServer(options);
+  let file: FileByteSource | undefined;
+  const close = async (): Promise<void> => {
+    await server.stop();
+    await file?.close();
+    await dir.remove();
+  };
+  try {
+    const prefix = Buffer.alloc(1536, 'P');
+    const path = join(dir.path, 'kairship_0.21.0.bundle.tar');
+    await writeFile(path, Buffer.concat([prefix, payload, Buffer.alloc(777, 'S')]));
+    file = await FileByteSource.open(path);
+    const hex = createHash('sha256').update(payload).digest('hex');
+    server.register(hex, file.slice(prefix.length, payload.length, `${path}!images.tar`));
+    const address = await server.start();
+    return { server, address, id: hex, sha256: `sha256:${hex}`, payload, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Polls until `condition` holds; fails after `timeoutMs`. */
+export async function eventually(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * Awaits `promise`, failing after `timeoutMs`. The pending timer also keeps the event loop alive: grpc-js
+ * unrefs its sockets once a call is torn down, so a test awaiting only a gRPC event could otherwise see
+ * the loop drain before that event is delivered.
+ */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
