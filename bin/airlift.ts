@@ -19,6 +19,8 @@ const logger = createLogger({
 const program = new Command('airlift')
   .description('offline upgrade of a Helm-installed module across every node of an air-gapped cluster')
   .version(AIRLIFT_VERSION)
+  // `upgrade --version V` is helm's chart version, not ours: program options only before the command.
+  .enablePositionalOptions()
   .showHelpAfterError()
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? 0 : 2);

@@ -17,8 +17,9 @@ export interface JobSnapshot {
 export class JobProgress {
   private phase = 'accepted';
   private bytesDone = 0;
-  private lastEmit = 0;
+  private lastEmit = performance.now();
   private lastBytes = 0;
+  private emitted = false;
   private readonly startedAt = new Date().toISOString();
 
   constructor(
@@ -40,9 +41,10 @@ export class JobProgress {
     this.bytesDone = done;
     const now = performance.now();
     const complete = done >= this.bytesTotal;
-    if (!complete && now - this.lastEmit < this.intervalMs) return;
+    if (!complete && this.emitted && now - this.lastEmit < this.intervalMs) return;
     const seconds = Math.max((now - this.lastEmit) / 1000, 0.001);
-    const rate = this.lastEmit === 0 ? 0 : Math.round((done - this.lastBytes) / seconds);
+    const rate = Math.round((done - this.lastBytes) / seconds);
+    this.emitted = true;
     this.lastEmit = now;
     this.lastBytes = done;
     this.emit({ type: 'progress', bytesDone: done, bytesTotal: this.bytesTotal, rate });

@@ -43,7 +43,8 @@ export const DEFAULT_FETCH_BUFFER_BYTES = 4 << 20;
 /**
  * Streams an archive from a data-plane server as a Readable of its bytes, in order, ready to pipe into a
  * runtime import. It errors with ArchiveFetchError on gRPC failures and ArchiveIntegrityError when the
- * bytes received do not match the announced size or (from offset 0) digest.
+ * bytes received do not match the announced size or (from offset 0) digest; the last chunk is only
+ * delivered once those checks pass.
  */
 export function fetchArchive(options: FetchArchiveOptions): Readable {
   // Checked before the stream exists: a throw from a Readable's constructor would still run _construct.
@@ -68,6 +69,7 @@ class ArchiveFetchStream extends Readable {
   private call: ClientReadableStream<ArchiveChunk__Output> | undefined;
   private callDone = false;
   private position: number;
+  private held: Buffer | undefined;
 
   constructor(
     private readonly options: FetchArchiveOptions,
@@ -92,22 +94,29 @@ class ArchiveFetchStream extends Readable {
       return;
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
-    this.client = createArchiveClient(this.options.address, {
-      ...(this.options.maxReceiveMessageSize === undefined
-        ? {}
-        : { maxReceiveMessageSize: this.options.maxReceiveMessageSize }),
-      ...(this.options.flowControlWindow === undefined
-        ? {}
-        : { flowControlWindow: this.options.flowControlWindow }),
-    });
-    const call = this.client.fetch({
-      archiveId: this.options.archiveId,
-      offset: this.start,
-      // An explicit length, so a server holding a shorter archive answers OUT_OF_RANGE up front.
-      length: this.options.size - this.start,
-      node: this.options.node,
-      runId: this.options.runId,
-    });
+    let call: ClientReadableStream<ArchiveChunk__Output>;
+    try {
+      this.client = createArchiveClient(this.options.address, {
+        ...(this.options.maxReceiveMessageSize === undefined
+          ? {}
+          : { maxReceiveMessageSize: this.options.maxReceiveMessageSize }),
+        ...(this.options.flowControlWindow === undefined
+          ? {}
+          : { flowControlWindow: this.options.flowControlWindow }),
+      });
+      call = this.client.fetch({
+        archiveId: this.options.archiveId,
+        offset: this.start,
+        // An explicit length, so a server holding a shorter archive answers OUT_OF_RANGE up front.
+        length: this.options.size - this.start,
+        node: this.options.node,
+        runId: this.options.runId,
+      });
+    } catch (err) {
+      // grpc-js throws for a target it cannot parse at all (e.g. an empty address).
+      callback(this.fetchError('INVALID_ARGUMENT', err instanceof Error ? err.message : String(err), err));
+      return;
+    }
     this.call = call;
     call.on('data', (chunk: ArchiveChunk__Output) => {
       this.onChunk(chunk);
@@ -153,9 +162,14 @@ class ArchiveFetchStream extends Readable {
     this.hash.update(chunk.data);
     this.position += chunk.data.length;
     this.options.onProgress?.(this.position);
+    // The newest chunk is held back until the next one arrives or the digest checks out, so a consumer
+    // never sees the end of an archive that turns out to be wrong (a runtime import then fails on a
+    // truncated tar instead of completing).
+    const ready = this.held;
+    this.held = chunk.data;
     // A full buffer pauses the call; grpc-js then stops reading the HTTP/2 stream and flow control
     // holds the server back. _read() resumes it.
-    if (!this.push(chunk.data)) this.call?.pause();
+    if (ready !== undefined && !this.push(ready)) this.call?.pause();
   }
 
   private onEnd(): void {
@@ -173,6 +187,8 @@ class ArchiveFetchStream extends Readable {
       }
     }
     this.log.debug({ bytes: size - this.start, digestChecked: this.start === 0 }, 'fetch complete');
+    if (this.held !== undefined) this.push(this.held);
+    this.held = undefined;
     this.push(null);
   }
 
@@ -187,16 +203,12 @@ class ArchiveFetchStream extends Readable {
     // We did not cancel, so a CANCELLED status means the server (shutting down) or the connection ended it.
     const details =
       err.code === GrpcStatus.CANCELLED ? `${err.details} by the server or the connection` : err.details;
-    this.destroy(
-      new ArchiveFetchError(
-        this.options.archiveId,
-        this.options.address,
-        grpcStatusName(err.code),
-        details,
-        { node: this.options.node },
-        err,
-      ),
-    );
+    this.destroy(this.fetchError(grpcStatusName(err.code), details, err));
+  }
+
+  private fetchError(status: string, details: string, cause: unknown): ArchiveFetchError {
+    const { archiveId, address, node } = this.options;
+    return new ArchiveFetchError(archiveId, address, status, details, { node }, cause);
   }
 
   private fail(detail: string): void {

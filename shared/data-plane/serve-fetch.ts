@@ -41,10 +41,11 @@ export async function serveFetch(call: FetchCall, ctx: FetchServeContext): Promi
   }
   const wanted = length === 0 ? source.size - offset : length;
   if (offset > source.size || offset + wanted > source.size) {
+    const asked = length === 0 ? `offset ${offset}` : `range [${offset}, ${offset + length})`;
     fail(
       call,
       GrpcStatus.OUT_OF_RANGE,
-      `range [${offset}, ${offset + wanted}) is outside archive ${archiveId} (${source.size} bytes)`,
+      `${asked} is past the end of archive ${archiveId} (${source.size} bytes)`,
     );
     return;
   }

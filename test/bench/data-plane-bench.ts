@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { fetchArchive } from '../../agent/data-plane/index.js';
 import { ArchiveServer } from '../../shared/data-plane/index.js';
 import { FileByteSource } from '../../shared/tar/index.js';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     server.register(id, archive);
     const address = await server.start();
 
-    const worker = new Worker(new URL(import.meta.url), { workerData: null });
+    const worker = new Worker(new URL(import.meta.url));
     try {
       for (const parallel of runs) {
         const job: Job = { address, id, size: archive.size, parallel, windowKiB };
@@ -103,7 +103,6 @@ async function main(): Promise<void> {
 if (isMainThread) {
   await main();
 } else {
-  void workerData;
   parentPort?.on('message', (job: Job) => {
     void runFetches(job).then((ms) => parentPort?.postMessage(ms));
   });

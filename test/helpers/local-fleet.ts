@@ -14,6 +14,8 @@ import { makeTempDir, type TempDir } from './temp-dir.js';
 export interface FleetNodeSpec {
   readonly name: string;
   readonly runtime: 'docker' | 'containerd';
+  /** Extra `airlift agent` flags (e.g. a faulty --ctr) for fault tests. */
+  readonly agentArgs?: readonly string[];
 }
 
 /** A node of the local fleet: its own runtime instance and an `airlift agent` process. */
@@ -24,6 +26,7 @@ export interface FleetNode {
   readonly dockerd?: DockerdInstance;
   /** The agent's runtime flags, also usable for `airlift node load` against the same runtime. */
   readonly runtimeArgs: readonly string[];
+  readonly agentArgs: readonly string[];
   agent: DaemonProcess;
 }
 
@@ -37,6 +40,8 @@ export interface LocalFleet {
   node(name: string): FleetNode;
   /** SIGTERM the agent and wait for it to drain and exit. */
   stopAgent(name: string): Promise<void>;
+  /** SIGKILL the agent: it dies without saying goodbye, as a crashed node would. */
+  killAgent(name: string): Promise<void>;
   /** Start a stopped agent again with the same flags. */
   startAgent(name: string): Promise<void>;
   /** Waits until the registry shows `name` with the given health. */
@@ -86,6 +91,7 @@ export async function startLocalFleet(
         name: spec.name,
         runtime: spec.runtime,
         runtimeArgs,
+        agentArgs: spec.agentArgs ?? [],
         ...(containerd === undefined ? {} : { containerd }),
         ...(dockerd === undefined ? {} : { dockerd }),
         agent: undefined as unknown as DaemonProcess,
@@ -109,6 +115,7 @@ export async function startLocalFleet(
           '--drain-timeout',
           '10s',
           ...node.runtimeArgs,
+          ...node.agentArgs,
         ],
         logFile: join(dir.path, `agent-${node.name}.log`),
       });
@@ -122,7 +129,8 @@ export async function startLocalFleet(
     ): Promise<AgentRow> => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const row = await fleet.get(name);
+        // The test's own connection may itself be reconnecting: a failed read is just "not yet".
+        const row = await fleet.get(name).catch(() => undefined);
         if (row?.health === health) return row;
         const agent = nodes.find((n) => n.name === name)?.agent;
         if (Date.now() > deadline) {
@@ -148,6 +156,11 @@ export async function startLocalFleet(
       bus: ownBus,
       node: find,
       stopAgent: (name) => find(name).agent.stop(15_000),
+      async killAgent(name) {
+        const agent = find(name).agent;
+        process.kill(agent.pid, 'SIGKILL');
+        await agent.exited;
+      },
       async startAgent(name) {
         const node = find(name);
         node.agent = spawnAgent(node);

@@ -76,16 +76,18 @@ describe('fetchArchive', () => {
   });
 
   it(
-    'fails with ArchiveIntegrityError naming archive and address when the digest differs',
+    'fails with ArchiveIntegrityError naming archive and address, before the last chunk, on a wrong digest',
     TIMEOUT,
     async () => {
       const served = await serveArchive(randomBytes(2 * MiB));
       try {
         const wrong = digestOf(Buffer.from('something else'));
-        const { error } = await within(
+        const { bytes, error } = await within(
           consume(fetchArchive(optionsFor(served, { sha256: wrong }))),
           'the fetch',
         );
+        // The last chunk is withheld, so the consumer never saw the archive's end.
+        assert.ok(bytes.length < served.payload.length, `the consumer got ${bytes.length} bytes`);
         const err = assertAirliftError(error, ArchiveIntegrityError, ErrorCode.ArchiveIntegrityFailed, [
           served.id,
           served.address,
@@ -127,27 +129,36 @@ describe('fetchArchive', () => {
     }
   });
 
-  it('fails with ArchiveFetchError UNAVAILABLE when nothing listens at the address', TIMEOUT, async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise<void>((resolve) => {
-      probe.close(() => {
-        resolve();
+  it(
+    'fails with ArchiveFetchError UNAVAILABLE when nothing listens, INVALID_ARGUMENT for no address',
+    TIMEOUT,
+    async () => {
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const { port } = probe.address() as { port: number };
+      await new Promise<void>((resolve) => {
+        probe.close(() => {
+          resolve();
+        });
       });
-    });
-    const address = `127.0.0.1:${String(port)}`;
-    const stream = fetchArchive({
-      address,
-      archiveId: 'a'.repeat(64),
-      size: 10,
-      sha256: `sha256:${'a'.repeat(64)}`,
-      node: 'node-1',
-      runId: 'run-1',
-    });
-    const { error } = await within(consume(stream), 'the fetch to fail');
-    assertAirliftError(error, ArchiveFetchError, ErrorCode.ArchiveFetchFailed, ['UNAVAILABLE', address]);
-  });
+      const address = `127.0.0.1:${String(port)}`;
+      const options = (at: string): FetchArchiveOptions => ({
+        address: at,
+        archiveId: 'a'.repeat(64),
+        size: 10,
+        sha256: `sha256:${'a'.repeat(64)}`,
+        node: 'node-1',
+        runId: 'run-1',
+      });
+      const stream = fetchArchive(options(address));
+      const { error } = await within(consume(stream), 'the fetch to fail');
+      assertAirliftError(error, ArchiveFetchError, ErrorCode.ArchiveFetchFailed, ['UNAVAILABLE', address]);
+
+      const unparsable = fetchArchive({ ...options(address), address: '' });
+      const { error: invalid } = await within(consume(unparsable), 'the fetch to fail');
+      assertAirliftError(invalid, ArchiveFetchError, ErrorCode.ArchiveFetchFailed, ['INVALID_ARGUMENT']);
+    },
+  );
 
   it('fails with ArchiveFetchError when the server stops mid-transfer', TIMEOUT, async () => {
     const served = await serveArchive(randomBytes(64 * MiB), { shutdownGraceMs: 100 });

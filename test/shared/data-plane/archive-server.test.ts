@@ -2,6 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import {
   ArchiveServer,
@@ -11,9 +14,10 @@ import {
   type FetchRequest,
 } from '../../../shared/data-plane/index.js';
 import { DataPlaneListenError, ErrorCode } from '../../../shared/errors/index.js';
-import { BufferByteSource } from '../../../shared/tar/index.js';
+import { BufferByteSource, FileByteSource, type ByteSource } from '../../../shared/tar/index.js';
 import { AIRLIFT_VERSION } from '../../../shared/version.js';
 import { assertAirliftError, rejectionOf } from '../../helpers/airlift-error-assertions.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 import { eventually, serveArchive, within } from './served-archive.js';
 
 const TIMEOUT = { timeout: 20_000 };
@@ -130,6 +134,44 @@ describe('ArchiveServer', () => {
         assert.deepEqual(served.server.stats().nodes, {}, 'refused requests stream nothing');
       } finally {
         await served.close();
+      }
+    },
+  );
+
+  it(
+    'answers INTERNAL when the file cannot be read and DATA_LOSS when a source ends early',
+    TIMEOUT,
+    async () => {
+      const dir = makeTempDir('airlift-archive-server');
+      const server = new ArchiveServer();
+      let file: FileByteSource | undefined;
+      try {
+        const path = join(dir.path, 'gone.bundle.tar');
+        await writeFile(path, randomBytes(4096));
+        file = await FileByteSource.open(path);
+        server.register('1'.repeat(64), file);
+        await unlink(path);
+        const short: ByteSource = {
+          label: 'short',
+          size: 4096,
+          read: () => Promise.resolve(Buffer.alloc(0)),
+          stream: () => Readable.from([Buffer.alloc(1000)]),
+          slice: () => short,
+        };
+        server.register('2'.repeat(64), short);
+        const address = await server.start();
+
+        const unreadable = await rawFetch(address, { archiveId: '1'.repeat(64), node: 'n1' });
+        assert.equal(unreadable.error?.code, GrpcStatus.INTERNAL);
+        assert.match(unreadable.error.details, /ENOENT/);
+        const truncated = await rawFetch(address, { archiveId: '2'.repeat(64), node: 'n1' });
+        assert.equal(truncated.error?.code, GrpcStatus.DATA_LOSS);
+        assert.match(truncated.error.details, /ended at byte 1000/);
+        assert.equal(server.stats().nodes.n1?.failed, 2);
+      } finally {
+        await server.stop();
+        await file?.close();
+        await dir.remove();
       }
     },
   );

@@ -1,0 +1,74 @@
+import { execa } from 'execa';
+import type { RunState } from '../../shared/control/index.js';
+import type { FleetNode, LocalFleet } from '../helpers/local-fleet.js';
+import { runCli, type CliRun } from '../helpers/run-cli.js';
+
+/** Every image reference the node's runtime holds, read with the runtime's own CLI (not airlift's code). */
+export async function referencesOn(node: FleetNode): Promise<string[]> {
+  if (node.containerd !== undefined) {
+    const { stdout } = await execa(
+      'ctr',
+      ['-a', node.containerd.address, '-n', 'k8s.io', 'images', 'ls', '-q'],
+      {
+        timeout: 30_000,
+      },
+    );
+    return stdout.split('\n').filter((l) => l !== '');
+  }
+  const { stdout } = await execa(
+    'docker',
+    ['-H', node.dockerd!.host, 'images', '--format', '{{.Repository}}:{{.Tag}}'],
+    { timeout: 30_000 },
+  );
+  return stdout.split('\n').filter((l) => l !== '');
+}
+
+/** Every run the runs bucket holds, newest last. */
+export async function storedRuns(fleet: LocalFleet): Promise<RunState[]> {
+  const kv = await fleet.bus.kv('airlift-runs');
+  const runs: RunState[] = [];
+  for (const key of (await kv.keys()).sort()) {
+    const entry = await kv.get(key);
+    if (entry !== undefined) runs.push(JSON.parse(Buffer.from(entry.value).toString('utf8')) as RunState);
+  }
+  return runs;
+}
+
+/** `airlift upgrade` against the fleet, as an operator runs it on the spark node. */
+export function upgrade(
+  fleet: LocalFleet,
+  bundle: string,
+  runDir: string,
+  env: Record<string, string>,
+  extra: readonly string[] = [],
+): Promise<CliRun> {
+  return runCli(
+    [
+      'upgrade',
+      bundle,
+      '--release',
+      'kairship',
+      '--namespace',
+      'kairship-system',
+      '--nats',
+      fleet.nats.url,
+      '--listen',
+      '127.0.0.1:0',
+      '--run-dir',
+      runDir,
+      '--timeout',
+      '120s',
+      ...extra,
+    ],
+    env,
+  );
+}
+
+/** `airlift status --output json` parsed. */
+export async function statusRows(
+  fleet: LocalFleet,
+): Promise<{ node: string; health: string; state: string }[]> {
+  const run = await runCli(['status', '--nats', fleet.nats.url, '--output', 'json']);
+  if (run.exitCode !== 0) throw new Error(`airlift status failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as { node: string; health: string; state: string }[];
+}
