@@ -31,7 +31,7 @@ export class JobProgress {
   ) {}
 
   /** Moves to a new phase and tells the coordinator. */
-  enter(phase: 'fetching' | 'loading' | 'verifying' | 'done'): void {
+  enter(phase: 'loading' | 'verifying' | 'done'): void {
     this.phase = phase;
     this.emit({ type: 'phase', phase });
   }

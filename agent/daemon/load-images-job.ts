@@ -77,7 +77,8 @@ export async function runLoadImagesJob(
     signal: jobSignal,
     logger: log,
     openArchive: (kind) => {
-      progress.enter('fetching');
+      // Transfer and import are one streamed step: bytes go into the runtime as they arrive.
+      progress.enter('loading');
       return loadableArchiveStream(
         deps.fetchArchive({
           address: archive.source.grpcAddress,

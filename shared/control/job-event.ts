@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { nodeLoadReportSchema } from '../node-job/index.js';
 
 /** Phases a node job goes through, in order. */
-export const NODE_PHASES = ['accepted', 'fetching', 'loading', 'verifying', 'done'] as const;
+export const NODE_PHASES = ['accepted', 'loading', 'verifying', 'done'] as const;
 
 const eventBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('phase'), phase: z.enum(NODE_PHASES) }),
