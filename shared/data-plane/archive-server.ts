@@ -19,6 +19,8 @@ export interface ArchiveServerOptions {
   readonly logger?: Logger;
   /** Bytes per ArchiveChunk message. */
   readonly chunkBytes?: number;
+  /** Bytes one fetch may queue towards a client that reads slower than the file (default 4 MiB). */
+  readonly maxBufferedBytesPerFetch?: number;
   /** How long stop() lets in-flight fetches finish before cutting them off. */
   readonly shutdownGraceMs?: number;
 }
@@ -37,6 +39,7 @@ export class ArchiveServer {
   private readonly requested: string;
   private readonly logger: Logger;
   private readonly chunkBytes: number;
+  private readonly maxBufferedBytes: number;
   private readonly graceMs: number;
   private starting: Promise<string> | undefined;
   private stopping: Promise<void> | undefined;
@@ -46,6 +49,7 @@ export class ArchiveServer {
     this.requested = options.address ?? '127.0.0.1:0';
     this.logger = (options.logger ?? silentLogger()).child({ component: 'archive-server' });
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.maxBufferedBytes = options.maxBufferedBytesPerFetch ?? 4 * DEFAULT_CHUNK_BYTES;
     this.graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
     this.server = new Server();
     const handlers: ArchiveServiceHandlers = {
@@ -53,6 +57,7 @@ export class ArchiveServer {
         void serveFetch(call, {
           lookup: (id) => this.archives.get(id),
           chunkBytes: this.chunkBytes,
+          maxBufferedBytes: this.maxBufferedBytes,
           stats: this.counters,
           logger: this.logger,
           shutdown: this.forced.signal,

@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import { status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { ByteSource } from '../tar/index.js';
 import { ARCHIVE_ID_PATTERN } from './archive-wire.js';
+import { WriteWindow } from './write-window.js';
 import type { ArchiveChunk } from './generated/airlift/data/v1/ArchiveChunk.js';
 import type { FetchRequest__Output } from './generated/airlift/data/v1/FetchRequest.js';
 import type { ServeStats } from './serve-stats.js';
@@ -11,6 +11,8 @@ import type { ServeStats } from './serve-stats.js';
 export interface FetchServeContext {
   readonly lookup: (archiveId: string) => ByteSource | undefined;
   readonly chunkBytes: number;
+  /** Bytes one fetch may have queued towards a client that does not keep up. */
+  readonly maxBufferedBytes: number;
   readonly stats: ServeStats;
   readonly logger: Logger;
   /** Aborted when the server gives up on in-flight calls (forced shutdown). */
@@ -62,16 +64,20 @@ export async function serveFetch(call: FetchCall, ctx: FetchServeContext): Promi
   ctx.stats.begin(who);
   const started = performance.now();
   const input = source.stream(offset, wanted);
+  const window = new WriteWindow(ctx.maxBufferedBytes);
   let position = offset;
   try {
     for await (const data of input as AsyncIterable<Buffer>) {
       for (let at = 0; at < data.length && !stop.signal.aborted; at += ctx.chunkBytes) {
         const piece = data.subarray(at, at + ctx.chunkBytes);
-        const more = call.write({ offset: position, data: piece }, (err?: Error | null) => {
+        window.add(piece.length);
+        // The callback comes once HTTP/2 took the bytes (flow control permitting), never after a cancel.
+        call.write({ offset: position, data: piece }, (err?: Error | null) => {
+          window.done(piece.length);
           if (err === undefined || err === null) ctx.stats.sent(who, piece.length);
         });
         position += piece.length;
-        if (!more) await once(call, 'drain', { signal: stop.signal });
+        await window.room(stop.signal);
       }
       if (stop.signal.aborted) break;
     }
