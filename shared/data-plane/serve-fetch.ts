@@ -64,20 +64,20 @@ export async function serveFetch(call: FetchCall, ctx: FetchServeContext): Promi
   ctx.stats.begin(who);
   const started = performance.now();
   const input = source.stream(offset, wanted);
-  const window = new WriteWindow(ctx.maxBufferedBytes);
+  const inFlight = new WriteWindow(ctx.maxBufferedBytes);
   let position = offset;
   try {
     for await (const data of input as AsyncIterable<Buffer>) {
       for (let at = 0; at < data.length && !stop.signal.aborted; at += ctx.chunkBytes) {
         const piece = data.subarray(at, at + ctx.chunkBytes);
-        window.add(piece.length);
+        inFlight.add(piece.length);
         // The callback comes once HTTP/2 took the bytes (flow control permitting), never after a cancel.
         call.write({ offset: position, data: piece }, (err?: Error | null) => {
-          window.done(piece.length);
+          inFlight.done(piece.length);
           if (err === undefined || err === null) ctx.stats.sent(who, piece.length);
         });
         position += piece.length;
-        await window.room(stop.signal);
+        await inFlight.room(stop.signal);
       }
       if (stop.signal.aborted) break;
     }
