@@ -2,7 +2,7 @@
 // The composition root: the only module that imports both agent/ and coordinator/.
 import { Command } from 'commander';
 import { agentCommand, nodeLoadCommand } from '../agent/index.js';
-import { bundleInspectCommand, statusCommand, upgradeCommand } from '../coordinator/index.js';
+import { bundleInspectCommand, resumeCommand, statusCommand, upgradeCommand } from '../coordinator/index.js';
 import { processOutput } from '../shared/cli/index.js';
 import { createLogger } from '../shared/logging/index.js';
 import { AIRLIFT_VERSION } from '../shared/version.js';
@@ -20,11 +20,7 @@ const program = new Command('airlift')
   .description('offline upgrade of a Helm-installed module across every node of an air-gapped cluster')
   .version(AIRLIFT_VERSION)
   // `upgrade --version V` is helm's chart version, not ours: program options only before the command.
-  .enablePositionalOptions()
-  .showHelpAfterError()
-  .exitOverride((err) => {
-    process.exit(err.exitCode === 0 ? 0 : 2);
-  });
+  .enablePositionalOptions();
 program.addCommand(
   new Command('bundle')
     .description('read offline bundles')
@@ -37,8 +33,18 @@ program.addCommand(
 );
 
 program.addCommand(upgradeCommand(processOutput, logger, setExit));
+program.addCommand(resumeCommand(processOutput, logger, setExit));
 program.addCommand(statusCommand(processOutput, logger, setExit));
 program.addCommand(agentCommand(processOutput, logger, setExit));
+
+// addCommand() does not pass settings down: every command exits 2 on a usage error, as documented.
+const exitOnUsageError = (command: Command): void => {
+  command.showHelpAfterError().exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+  command.commands.forEach(exitOnUsageError);
+};
+exitOnUsageError(program);
 
 await program.parseAsync(process.argv);
 process.exitCode = exitCode;

@@ -105,7 +105,7 @@ export async function runKubePhase(options: KubePhaseOptions): Promise<KubePhase
         step: 'backup-values',
         argv: status.argv,
         problem: `release ${release} is ${before.status}: another helm operation is running or was interrupted`,
-        next: `nothing was changed; wait for it to finish or roll it back (\`helm rollback ${release} -n ${namespace}\`), then run \`airlift resume\``,
+        next: `nothing was changed; wait for it to finish or roll it back (\`helm rollback ${release} -n ${namespace}\`), then run \`airlift resume <run id>\``,
       });
     }
     const was = `release ${release}: chart ${before.chartName} ${before.chartVersion}, ${before.status}, revision ${before.revision}`;
@@ -207,7 +207,7 @@ function phaseError(
 /** What to do after `step` failed: where the backup is and how to carry on. */
 function nextAction(step: KubePhaseStep, paths: KubePaths, target: KubePhaseTarget, err: unknown): string {
   const { release, namespace } = target;
-  const resume = 'fix the cause and run `airlift resume`';
+  const resume = 'fix the cause and run `airlift resume <run id>` (it keeps this run directory)';
   const kept = `bak.yaml is kept at ${paths.backupFile}`;
   switch (step) {
     case 'backup-values':

@@ -208,6 +208,7 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
     store.phase('failed', { phase: err instanceof KubePhaseError ? err.step : 'kube', message });
     await finish(store, p.runDir, outcomes);
     output.err(`airlift: ${message}`);
+    output.err(`airlift: run ${p.runId}; to retry after fixing the cause: airlift resume ${p.runId}`);
     if (err instanceof KubePhaseError && err.stderr.trim() !== '')
       output.err(`--- stderr of ${err.argv?.[0] ?? 'the command'} ---\n${err.stderr.trim()}`);
     return ExitCode.KubePhaseFailed;
@@ -237,6 +238,7 @@ function initialState(request: UpgradeRequest, p: Prepared, chartVersion: string
     namespace: request.namespace,
     bundle: resolve(request.bundlePath),
     chartVersion,
+    ...(request.version === undefined ? {} : { version: request.version }),
     imageRegistry: p.registry,
     runDir: p.runDir,
     startedAt: now,

@@ -10,7 +10,7 @@ export const ExitCode = {
   RuntimeUnavailable: 4,
   VerificationFailed: 5,
   CommandFailed: 6,
-  /** `airlift upgrade`: a preflight check failed; nothing ran. */
+  /** A preflight check failed, or NATS / the data-plane port is unusable; nothing ran. */
   PreflightFailed: 7,
   /** `airlift upgrade`: some node did not verify every image; the cluster was not touched. */
   BarrierFailed: 8,
@@ -40,6 +40,9 @@ const BY_ERROR: Partial<Record<ErrorCode, ExitCode>> = {
   [ErrorCode.CommandTimedOut]: ExitCode.CommandFailed,
   [ErrorCode.CommandNotFound]: ExitCode.CommandFailed,
   [ErrorCode.ReleaseNotFound]: ExitCode.PreflightFailed,
+  [ErrorCode.BusUnavailable]: ExitCode.PreflightFailed,
+  [ErrorCode.BusAuthFailed]: ExitCode.PreflightFailed,
+  [ErrorCode.DataPlaneListenFailed]: ExitCode.PreflightFailed,
   [ErrorCode.ChartExtractFailed]: ExitCode.KubePhaseFailed,
   [ErrorCode.KubePhaseFailed]: ExitCode.KubePhaseFailed,
 };

@@ -32,6 +32,8 @@ export const runStateSchema = z.object({
   namespace: z.string(),
   bundle: z.string(),
   chartVersion: z.string(),
+  /** `--version` as the operator gave it, so `airlift resume` passes the same. */
+  version: z.string().optional(),
   imageRegistry: z.string(),
   runDir: z.string(),
   startedAt: z.string(),

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeSampleBundle, type SampleBundle } from '../helpers/fixtures/index.js';
 import { FIXTURES_DIR } from '../helpers/paths.js';
 import { readStandInLog, standInEnv, STAND_IN_DEFAULT_VALUES } from '../helpers/kube-stand-ins.js';
 import { startLocalFleet, type LocalFleet } from '../helpers/local-fleet.js';
+import { runCli } from '../helpers/run-cli.js';
 import { referencesOn, storedRuns, upgrade } from './fleet-checks.js';
 
 const REGISTRY = '10.16.10.111';
@@ -134,7 +135,7 @@ describe(
       }
     });
 
-    it('a failing helm upgrade exits 9 with its stderr shown, and keeps bak.yaml', async () => {
+    it('a failing helm upgrade exits 9 with its stderr shown and keeps bak.yaml; resume finishes it', async () => {
       const dir = runDir();
       const run = await upgrade(
         fleet,
@@ -147,6 +148,27 @@ describe(
       assert.match(run.stderr, /--- stderr of \S*helm ---\n.*Error/s);
       assert.equal(readFileSync(join(dir, 'bak.yaml'), 'utf8'), STAND_IN_DEFAULT_VALUES);
       assert.equal((await storedRuns(fleet)).at(-1)?.phase, 'failed');
+
+      // The release's values may now name what the failed attempt set; resume must keep the first backup.
+      const changed = join(fleet.dir, 'values-after-failure.yaml');
+      writeFileSync(changed, 'global:\n  imageRegistry: changed.example\n');
+      const runId = /airlift resume (r\d{8}-\S+)/.exec(run.stderr)?.[1];
+      assert.ok(runId !== undefined, `the run id to resume is printed: ${run.stderr}`);
+      const resumeLog = logFile();
+      const resumed = await runCli(
+        ['resume', runId, '--nats', fleet.nats.url, '--listen', '127.0.0.1:0'],
+        standInEnv(resumeLog, { AIRLIFT_STANDIN_VALUES_FILE: changed }),
+      );
+      assert.equal(resumed.exitCode, 0, `${resumed.stdout}\n${resumed.stderr}`);
+      assert.match(resumed.stdout, /resuming run \S+ \(it stopped in phase failed: .*helm-upgrade/);
+      assert.equal(
+        readFileSync(join(dir, 'bak.yaml'), 'utf8'),
+        STAND_IN_DEFAULT_VALUES,
+        'the first backup is kept',
+      );
+      const upgradeCall = (await readStandInLog(resumeLog)).find((c) => c.argv[0] === 'upgrade');
+      assert.ok(upgradeCall?.argv.includes(join(dir, 'bak.yaml')) === true);
+      assert.ok(upgradeCall.argv.includes(`global.imageRegistry=${REGISTRY}`));
     });
 
     it('refuses to start when the release does not exist (exit 7), naming the release', async () => {

@@ -1,0 +1,102 @@
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { connectBus, type Bus } from '../../shared/bus/index.js';
+import { addNatsOptions, natsOptionsFrom, type CliOutput, type NatsFlags } from '../../shared/cli/index.js';
+import { ExecaRunner } from '../../shared/exec/index.js';
+import { ArchiveServer } from '../data-plane/index.js';
+import { KubeTools } from '../kube/index.js';
+import { PlainProgressView, TtyProgressView } from '../upgrade/progress-view.js';
+import { runUpgrade } from '../upgrade/upgrade-run.js';
+import type { UpgradeRequest } from '../upgrade/upgrade-request.js';
+
+/** The flags `upgrade` and `resume` share: where the control plane, data plane and cluster tools are. */
+export interface SessionFlags extends NatsFlags {
+  listen: string;
+  advertise?: string;
+  helm: string;
+  kubectl: string;
+  kubeconfig?: string;
+  kubeContext?: string;
+}
+
+/** Adds the shared connection flags to a command. */
+export function addSessionOptions(command: Command): Command {
+  command
+    .option('--listen <host:port>', 'data-plane address to serve images.tar on', '0.0.0.0:7480')
+    .option(
+      '--advertise <host:port>',
+      'address agents dial for images.tar (default: this host name and the bound port)',
+    )
+    .option('--helm <path>', 'helm executable', 'helm')
+    .option('--kubectl <path>', 'kubectl executable', 'kubectl')
+    .option('--kubeconfig <file>', 'passed to helm and kubectl')
+    .option('--kube-context <name>', 'passed to helm (--kube-context) and kubectl (--context)');
+  return addNatsOptions(command);
+}
+
+/**
+ * Connects to NATS, serves the data plane, runs one upgrade and closes everything, also on SIGINT/SIGTERM.
+ * The request is made once connected, so `resume` can read it from the runs bucket.
+ */
+export async function runUpgradeSession(
+  requestFrom: (bus: Bus) => Promise<UpgradeRequest>,
+  flags: SessionFlags,
+  output: CliOutput,
+  logger: Logger,
+): Promise<number> {
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    output.err('airlift: interrupted; stopping the run (nodes keep what they verified)');
+    abort.abort(new Error('interrupted'));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const kube = new KubeTools({
+    runner: new ExecaRunner(logger),
+    helmPath: flags.helm,
+    kubectlPath: flags.kubectl,
+    logger,
+    ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
+    ...(flags.kubeContext === undefined ? {} : { kubeContext: flags.kubeContext }),
+  });
+  const bus = await connectBus(natsOptionsFrom(flags, 'airlift-upgrade'), logger);
+  const server = new ArchiveServer({ address: flags.listen, logger });
+  try {
+    const request = await requestFrom(bus);
+    const bound = request.dryRun ? flags.listen : await server.start();
+    const advertisedAddress = flags.advertise ?? advertise(bound);
+    return await runUpgrade(request, {
+      bus,
+      kube,
+      archives: {
+        register: (id, source) => {
+          server.register(id, source);
+        },
+        unregister: (id) => server.unregister(id),
+        advertisedAddress,
+      },
+      output,
+      view: (targets, total) =>
+        process.stdout.isTTY
+          ? new TtyProgressView(targets, total)
+          : new PlainProgressView((line) => {
+              output.out(line);
+            }),
+      signal: abort.signal,
+      logger,
+    });
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await server.stop();
+    await bus.drain();
+  }
+}
+
+// 0.0.0.0 is where we listen, not where agents can reach us: offer this host's name instead.
+function advertise(bound: string): string {
+  const port = bound.slice(bound.lastIndexOf(':') + 1);
+  const host = bound.slice(0, bound.lastIndexOf(':'));
+  return host === '0.0.0.0' || host === '[::]' || host === '::' ? `${hostname()}:${port}` : bound;
+}
