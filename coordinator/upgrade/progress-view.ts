@@ -16,7 +16,8 @@ export interface ProgressView {
 export class TtyProgressView implements ProgressView {
   private readonly bars = new cliProgress.MultiBar(
     {
-      format: ' {node} [{bar}] {percentage}% {done}/{total} {rate}/s {phase}',
+      format: ' {node} [{bar}] {percentage}% {done}/{size} {rate}/s {phase}',
+      barsize: 30,
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
@@ -35,7 +36,8 @@ export class TtyProgressView implements ProgressView {
         this.bars.create(total, 0, {
           node: node.padEnd(this.width),
           done: '0 B',
-          total: formatBytes(total),
+          // `total` is cli-progress's own field (the raw number); the label needs another name.
+          size: formatBytes(total),
           rate: '0 B',
           phase: 'waiting',
         }),
