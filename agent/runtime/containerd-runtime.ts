@@ -10,7 +10,7 @@ import {
 import type { CommandRunner } from '../../shared/exec/index.js';
 import { formatReference, parseReference } from '../../shared/reference/index.js';
 import type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo } from './container-runtime.js';
-import { CountingStream } from './counting-stream.js';
+import { countBytes } from './counting-stream.js';
 import { configDigestOf, parseImageCheck } from './ctr-output.js';
 
 /** containerd's socket on kubeadm/DCE nodes. */
@@ -74,9 +74,7 @@ export class ContainerdRuntime implements ContainerRuntime {
 
   async load(archive: Readable, signal?: AbortSignal): Promise<LoadResult> {
     const started = performance.now();
-    const counter = new CountingStream();
-    archive.on('error', (err) => counter.destroy(err));
-    archive.pipe(counter);
+    const counter = countBytes(archive);
     const args = ['images', 'import', ...this.snapshotterArgs(), '-'];
     let stdout: string;
     try {

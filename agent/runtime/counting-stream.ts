@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 
 /** A pass-through that counts bytes, for load reports and progress. */
 export class CountingStream extends Transform {
@@ -13,4 +13,12 @@ export class CountingStream extends Transform {
     this.onProgress?.(this.bytes);
     callback(null, chunk);
   }
+}
+
+/** Pipes `source` through a new CountingStream; a source error fails the counter too, so consumers see it. */
+export function countBytes(source: Readable): CountingStream {
+  const counter = new CountingStream();
+  source.on('error', (err) => counter.destroy(err));
+  source.pipe(counter);
+  return counter;
 }

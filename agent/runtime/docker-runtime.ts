@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { RuntimeLoadError, RuntimeTagError, RuntimeUnavailableError } from '../../shared/errors/index.js';
 import { formatReference, parseReference } from '../../shared/reference/index.js';
 import type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo } from './container-runtime.js';
-import { CountingStream } from './counting-stream.js';
+import { countBytes } from './counting-stream.js';
 import { DEFAULT_DOCKER_HOST, dockerOptionsFor } from './docker-endpoint.js';
 
 /** Options for the Docker Engine runtime. */
@@ -50,9 +50,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async load(archive: Readable, signal?: AbortSignal): Promise<LoadResult> {
     const started = performance.now();
-    const counter = new CountingStream();
-    archive.on('error', (err) => counter.destroy(err));
-    archive.pipe(counter);
+    const counter = countBytes(archive);
     let response: NodeJS.ReadableStream;
     try {
       response = await this.docker.loadImage(counter, {
