@@ -14,9 +14,9 @@ import { NODE_NAME } from '../../shared/control/index.js';
 import { ArchiveServer } from '../../shared/data-plane/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import { ExecaRunner } from '../../shared/exec/index.js';
+import { parseRate, TokenBucket } from '../../shared/async/index.js';
 import { AgentDaemon } from '../daemon/agent-daemon.js';
 import { DEFAULT_DATA_DIRS } from '../daemon/node-facts.js';
-import { fetchArchive } from '../data-plane/index.js';
 import { selectRuntime } from '../runtime/index.js';
 import { addRuntimeOptions, runtimeSelectionFrom, type RuntimeFlags } from './runtime-options.js';
 
@@ -27,6 +27,9 @@ interface AgentFlags extends NatsFlags, RuntimeFlags {
   heartbeat: string;
   dataDir?: string;
   drainTimeout: string;
+  spoolDir: string;
+  stallTimeout: string;
+  maxRate?: string;
 }
 
 /** `airlift agent`: the daemon on every node. Runs until SIGTERM/SIGINT, then drains. */
@@ -46,6 +49,13 @@ export function agentCommand(output: CliOutput, logger: Logger, setExit: (code: 
       '--data-dir <dir>',
       'where the runtime stores images (free space is reported); default by runtime',
     )
+    .option(
+      '--spool-dir <dir>',
+      'where pieces in transfer are kept (resume, serving peers)',
+      '/var/lib/airlift/spool',
+    )
+    .option('--stall-timeout <duration>', 'switch to another source after this long without a piece', '15s')
+    .option('--max-rate <rate>', 'most this node receives, e.g. 50MB/s or 200Mbit/s (default: no limit)')
     .option(
       '--drain-timeout <duration>',
       'on SIGTERM, how long a running job may finish before it is aborted',
@@ -67,6 +77,14 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
   }
   const log = logger.child({ node: flags.node });
   const runner = new ExecaRunner(log);
+  const maxRate = flags.maxRate === undefined ? undefined : parseRate(flags.maxRate);
+  if (flags.maxRate !== undefined && maxRate === undefined) {
+    throw new ConfigInvalidError(
+      'command line',
+      '--max-rate',
+      `${JSON.stringify(flags.maxRate)} is not a rate such as 50MB/s or 200Mbit/s`,
+    );
+  }
   const runtime = await selectRuntime(runtimeSelectionFrom(flags, runner, log));
   const server = new ArchiveServer({ address: flags.grpcListen, logger: log });
   const daemon = new AgentDaemon(
@@ -75,6 +93,9 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
       heartbeatIntervalMs: parseMs(flags.heartbeat, '--heartbeat'),
       dataDir: flags.dataDir ?? DEFAULT_DATA_DIRS[runtime.kind],
       drainTimeoutMs: parseMs(flags.drainTimeout, '--drain-timeout'),
+      spoolDir: flags.spoolDir,
+      stallMs: parseMs(flags.stallTimeout, '--stall-timeout'),
+      ...(maxRate === undefined ? {} : { maxRate: new TokenBucket(maxRate) }),
     },
     {
       connect: () =>
@@ -89,8 +110,11 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
           return flags.grpcAdvertise ?? advertise(bound);
         },
         stop: () => server.stop(),
+        registerPieces: (id, source) => {
+          server.registerPieces(id, source);
+        },
+        unregister: (id) => server.unregister(id),
       },
-      fetchArchive: (spec) => fetchArchive({ ...spec, logger: log }),
       logger: log,
     },
   );

@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Bus, BusSubscription, KvStore } from '../../shared/bus/bus.js';
 import {
@@ -11,14 +10,16 @@ import {
   type Heartbeat,
   type JobAck,
 } from '../../shared/control/index.js';
+import type { TokenBucket } from '../../shared/async/index.js';
 import { AIRLIFT_VERSION } from '../../shared/version.js';
 import type { ContainerRuntime } from '../runtime/index.js';
 import type { JobProgress } from './job-progress.js';
-import { runLoadImagesJob, type ArchiveFetchSpec } from './load-images-job.js';
+import { runLoadImagesJob } from './load-images-job.js';
+import { PieceShelf, type PieceRegistry } from './piece-shelf.js';
 import { diskFacts, runtimeFacts } from './node-facts.js';
 
-/** The agent's gRPC endpoint as the daemon sees it. */
-export interface AgentEndpoint {
+/** The agent's gRPC endpoint as the daemon sees it: it also serves the pieces this node holds. */
+export interface AgentEndpoint extends PieceRegistry {
   /** Starts serving; resolves with the host:port others reach it at. */
   start(): Promise<string>;
   stop(): Promise<void>;
@@ -32,6 +33,12 @@ export interface AgentDaemonSettings {
   readonly dataDir: string;
   /** How long stop() waits for a running job before aborting it. */
   readonly drainTimeoutMs: number;
+  /** Where pieces of the archive in transfer are kept (resume after a restart, serving peers). */
+  readonly spoolDir: string;
+  /** No piece from a source for this long: switch to the next source. */
+  readonly stallMs: number;
+  /** `--max-rate`: bytes per second this node receives. */
+  readonly maxRate?: TokenBucket;
 }
 
 /** The agent's I/O, injected so the daemon's logic can be tested and composed. */
@@ -39,7 +46,6 @@ export interface AgentDaemonDeps {
   readonly connect: () => Promise<Bus>;
   readonly runtime: ContainerRuntime;
   readonly endpoint: AgentEndpoint;
-  readonly fetchArchive: (spec: ArchiveFetchSpec) => Readable;
   readonly logger: Logger;
 }
 
@@ -59,12 +65,14 @@ export class AgentDaemon {
   private stopping: Promise<void> | undefined;
   private readonly startedAt = new Date().toISOString();
   private readonly log: Logger;
+  private readonly shelf: PieceShelf;
 
   constructor(
     private readonly settings: AgentDaemonSettings,
     private readonly deps: AgentDaemonDeps,
   ) {
     this.log = deps.logger.child({ component: 'agent', node: settings.node });
+    this.shelf = new PieceShelf(settings.spoolDir, deps.endpoint, this.log);
   }
 
   /** Connects, serves, subscribes to jobs and sends the first heartbeat before resolving. */
@@ -124,6 +132,7 @@ export class AgentDaemon {
     clearInterval(this.timer);
     this.state = 'stopped';
     await this.beat();
+    await this.shelf.close();
     await this.deps.endpoint.stop();
     await this.bus?.drain();
     await this.deps.runtime.close();
@@ -152,7 +161,9 @@ export class AgentDaemon {
       {
         node,
         runtime: this.deps.runtime,
-        fetchArchive: this.deps.fetchArchive,
+        shelf: this.shelf,
+        stallMs: this.settings.stallMs,
+        ...(this.settings.maxRate === undefined ? {} : { maxRate: this.settings.maxRate }),
         publish: (s, d) => this.bus?.publish(s, d),
         logger: this.log,
       },

@@ -1,5 +1,5 @@
-import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { TokenBucket } from '../../shared/async/index.js';
 import {
   Subjects,
   encodeMessage,
@@ -7,38 +7,34 @@ import {
   type JobEvent,
   type JobEventBody,
 } from '../../shared/control/index.js';
+import { ErrorCode } from '../../shared/errors/index.js';
 import { loadableArchiveStream } from '../../shared/image-archive/index.js';
 import type { NodeLoadReport } from '../../shared/node-job/index.js';
+import { receivePieces, type ReceiveReport } from '../data-plane/index.js';
 import { runNodeLoad } from '../node-load/index.js';
 import type { ContainerRuntime } from '../runtime/index.js';
 import { JobProgress } from './job-progress.js';
-
-/** What the job needs to fetch images.tar; the daemon passes the gRPC fetcher. */
-export interface ArchiveFetchSpec {
-  readonly address: string;
-  readonly archiveId: string;
-  readonly size: number;
-  readonly sha256: string;
-  readonly node: string;
-  readonly runId: string;
-  readonly signal: AbortSignal;
-  readonly onProgress: (bytesDone: number) => void;
-}
+import type { PieceShelf } from './piece-shelf.js';
 
 /** Dependencies of a load-images job, all I/O behind small seams. */
 export interface LoadImagesJobDeps {
   readonly node: string;
   readonly runtime: ContainerRuntime;
-  readonly fetchArchive: (spec: ArchiveFetchSpec) => Readable;
+  readonly shelf: PieceShelf;
   readonly publish: (subject: string, data: Uint8Array) => void;
+  /** No piece from a source for this long: switch to the next source. */
+  readonly stallMs: number;
+  /** `--max-rate`: bytes per second this node receives. */
+  readonly maxRate?: TokenBucket;
   readonly logger: Logger;
 }
 
 type LoadImagesJob = Extract<Job, { kind: 'load-images' }>;
 
 /**
- * Runs one load-images job: streams images.tar from the data plane straight into the runtime,
- * retags and verifies per the job's plan, publishing phase/progress events and the final report.
+ * Runs one load-images job: fetches the archive piece by piece (checking each, switching sources when
+ * one fails) into the on-disk store, which it also serves to peers, while the runtime imports the
+ * verified pieces in order as they arrive; then retags and verifies per the plan and reports.
  */
 export async function runLoadImagesJob(
   job: LoadImagesJob,
@@ -69,6 +65,10 @@ export async function runLoadImagesJob(
   const progress = new JobProgress(job.jobId, job.runId, archive.size, emit);
   onProgress(progress);
   const jobSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+  const store = await deps.shelf.open(archive.manifest);
+  const resumedPieces = store.count;
+  let receiving: Promise<ReceiveReport> | undefined;
+  let receiveError: Error | undefined;
   const report = await runNodeLoad({
     node: deps.node,
     runtime: deps.runtime,
@@ -77,21 +77,31 @@ export async function runLoadImagesJob(
     signal: jobSignal,
     logger: log,
     openArchive: (kind) => {
-      // Transfer and import are one streamed step: bytes go into the runtime as they arrive.
+      // Transfer and import are one streamed step: the runtime reads verified pieces as they land.
       progress.enter('loading');
+      deps.shelf.serve(store);
+      const importAbort = new AbortController();
+      const pieceSize = archive.manifest.pieceSize;
+      receiving = receivePieces({
+        archiveId: archive.id,
+        sources: archive.sources,
+        node: deps.node,
+        runId: job.runId,
+        target: store,
+        signal: jobSignal,
+        stallMs: deps.stallMs,
+        logger: log,
+        onPiece: () => {
+          progress.bytes(Math.min(archive.size, store.count * pieceSize));
+        },
+        ...(deps.maxRate === undefined ? {} : { maxRate: deps.maxRate }),
+      });
+      receiving.catch((err: unknown) => {
+        receiveError = err as Error;
+        importAbort.abort(err);
+      });
       return loadableArchiveStream(
-        deps.fetchArchive({
-          address: archive.source.grpcAddress,
-          archiveId: archive.id,
-          size: archive.size,
-          sha256: archive.sha256,
-          node: deps.node,
-          runId: job.runId,
-          signal: jobSignal,
-          onProgress: (bytes) => {
-            progress.bytes(bytes);
-          },
-        }),
+        store.stream(0, AbortSignal.any([jobSignal, importAbort.signal])),
         archive,
         kind,
       );
@@ -100,8 +110,28 @@ export async function runLoadImagesJob(
       if (event.phase === 'load' || event.phase === 'skip') progress.enter('verifying');
     },
   });
+  // A node that skipped the load can still feed peers if an earlier run left the whole archive here.
+  if (receiving === undefined && store.complete) deps.shelf.serve(store);
+  const transfer = receiving === undefined ? undefined : await receiving.catch(() => undefined);
+  const final: NodeLoadReport = {
+    ...report,
+    ...(transfer === undefined
+      ? {}
+      : { transfer: { ...transfer, bytesFromSource: { ...transfer.bytesFromSource }, resumedPieces } }),
+    ...(receiveError !== undefined && !report.ok
+      ? {
+          error: {
+            code: ErrorCode.ArchiveFetchFailed,
+            message: `fetching images.tar failed: ${receiveError.message}`,
+          },
+        }
+      : {}),
+  };
   progress.enter('done');
-  emit({ type: 'report', report });
-  log.info({ ok: report.ok, bytes: report.bytesLoaded, ms: report.totalMs }, 'job finished');
-  return report;
+  emit({ type: 'report', report: final });
+  log.info(
+    { ok: final.ok, bytes: final.bytesLoaded, ms: final.totalMs, corrupt: transfer?.corruptPieces ?? 0 },
+    'job finished',
+  );
+  return final;
 }

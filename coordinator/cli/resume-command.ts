@@ -5,7 +5,12 @@ import { Buckets, decodeMessage, RUN_ID, runStateSchema, type RunState } from '.
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import type { UpgradeRequest } from '../upgrade/upgrade-request.js';
 import { parseDuration } from './duration.js';
-import { addSessionOptions, runUpgradeSession, type SessionFlags } from './upgrade-session.js';
+import {
+  addSessionOptions,
+  parsePieceSize,
+  runUpgradeSession,
+  type SessionFlags,
+} from './upgrade-session.js';
 
 interface ResumeFlags extends SessionFlags {
   timeout: string;
@@ -71,6 +76,8 @@ function requestFor(state: RunState, flags: ResumeFlags): UpgradeRequest {
     dryRun: false,
     allowHintMismatch: false,
     forceLoad: flags.forceLoad,
+    distribution: flags.distribution,
+    pieceSize: parsePieceSize(flags.pieceSize),
     ...(state.version === undefined ? {} : { version: state.version }),
   };
 }

@@ -3,7 +3,12 @@ import type { Logger } from 'pino';
 import { runCommand, type CliOutput } from '../../shared/cli/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import { parseDuration } from './duration.js';
-import { addSessionOptions, runUpgradeSession, type SessionFlags } from './upgrade-session.js';
+import {
+  addSessionOptions,
+  parsePieceSize,
+  runUpgradeSession,
+  type SessionFlags,
+} from './upgrade-session.js';
 
 interface UpgradeFlags extends SessionFlags {
   release: string;
@@ -49,6 +54,8 @@ export function upgradeCommand(output: CliOutput, logger: Logger, setExit: (code
           dryRun: flags.dryRun,
           allowHintMismatch: flags.allowHintMismatch,
           forceLoad: flags.forceLoad,
+          distribution: flags.distribution,
+          pieceSize: parsePieceSize(flags.pieceSize),
           ...(flags.version === undefined ? {} : { version: flags.version }),
           ...(flags.imageRegistry === undefined ? {} : { imageRegistry: flags.imageRegistry }),
           ...(flags.runDir === undefined ? {} : { runDir: flags.runDir }),

@@ -1,10 +1,14 @@
 import { hostname } from 'node:os';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { connectBus, type Bus } from '../../shared/bus/index.js';
 import { addNatsOptions, natsOptionsFrom, type CliOutput, type NatsFlags } from '../../shared/cli/index.js';
 import { ExecaRunner } from '../../shared/exec/index.js';
 import { ArchiveServer } from '../data-plane/index.js';
+import { wholeArchivePieces } from '../../shared/data-plane/index.js';
+import { ConfigInvalidError } from '../../shared/errors/index.js';
+import { isValidPieceSize } from '../../shared/pieces/index.js';
+import type { DistributionMode } from '../upgrade/distribution-plan.js';
 import { KubeTools } from '../kube/index.js';
 import { PlainProgressView, TtyProgressView } from '../upgrade/progress-view.js';
 import { runUpgrade } from '../upgrade/upgrade-run.js';
@@ -12,6 +16,8 @@ import type { UpgradeRequest } from '../upgrade/upgrade-request.js';
 
 /** The flags `upgrade` and `resume` share: where the control plane, data plane and cluster tools are. */
 export interface SessionFlags extends NatsFlags {
+  distribution: DistributionMode;
+  pieceSize: string;
   listen: string;
   advertise?: string;
   helm: string;
@@ -23,6 +29,15 @@ export interface SessionFlags extends NatsFlags {
 /** Adds the shared connection flags to a command. */
 export function addSessionOptions(command: Command): Command {
   command
+    .addOption(
+      new Option(
+        '--distribution <mode>',
+        'chain: nodes relay pieces to each other; star: all fetch from here',
+      )
+        .choices(['chain', 'star'])
+        .default('chain'),
+    )
+    .option('--piece-size <size>', 'bytes per piece, a power of two from 256KiB to 64MiB', '4MiB')
     .option('--listen <host:port>', 'data-plane address to serve images.tar on', '0.0.0.0:7480')
     .option(
       '--advertise <host:port>',
@@ -70,8 +85,9 @@ export async function runUpgradeSession(
       bus,
       kube,
       archives: {
-        register: (id, source) => {
+        register: (id, source, pieceSize) => {
           server.register(id, source);
+          server.registerPieces(id, wholeArchivePieces(source, pieceSize));
         },
         unregister: (id) => server.unregister(id),
         advertisedAddress,
@@ -99,4 +115,22 @@ function advertise(bound: string): string {
   const port = bound.slice(bound.lastIndexOf(':') + 1);
   const host = bound.slice(0, bound.lastIndexOf(':'));
   return host === '0.0.0.0' || host === '[::]' || host === '::' ? `${hostname()}:${port}` : bound;
+}
+
+/** `4MiB`, `1MiB`, `262144`… as bytes; must be a piece size the manifest accepts. */
+export function parsePieceSize(text: string): number {
+  const m = /^(\d+)\s*(KiB|MiB|K|M)?$/i.exec(text.trim());
+  const unit = (m?.[2] ?? '').toLowerCase();
+  const bytes =
+    m?.[1] === undefined
+      ? NaN
+      : Number(m[1]) * (unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : 1);
+  if (!isValidPieceSize(bytes)) {
+    throw new ConfigInvalidError(
+      'command line',
+      '--piece-size',
+      `${JSON.stringify(text)} is not a power of two from 256KiB to 64MiB`,
+    );
+  }
+  return bytes;
 }

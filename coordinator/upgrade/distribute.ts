@@ -30,7 +30,8 @@ export interface DistributeInput {
   readonly store: RunStore;
   readonly runId: string;
   readonly nodes: readonly string[];
-  readonly payload: LoadImagesPayload;
+  /** Each node's job payload: the same archive and plan, its own list of piece sources. */
+  readonly payloadFor: (node: string) => LoadImagesPayload;
   /** Give up on nodes that have not reported after this long. */
   readonly timeoutMs: number;
   readonly ackTimeoutMs: number;
@@ -135,7 +136,7 @@ async function sendJob(
     runId: input.runId,
     node,
     issuedAt: new Date().toISOString(),
-    payload: input.payload,
+    payload: input.payloadFor(node),
   };
   const subject = Subjects.job(node);
   try {

@@ -1,3 +1,5 @@
+import type { DistributionMode } from './distribution-plan.js';
+
 /** What the operator asked `airlift upgrade` to do, resolved from flags once. */
 export interface UpgradeRequest {
   readonly bundlePath: string;
@@ -16,6 +18,10 @@ export interface UpgradeRequest {
   readonly allowHintMismatch: boolean;
   /** Reload even on nodes that already hold every image verified. */
   readonly forceLoad: boolean;
+  /** chain (default): nodes relay pieces to each other; star: every node fetches from the coordinator. */
+  readonly distribution: DistributionMode;
+  /** Bytes per piece (a power of two, 256 KiB – 64 MiB). */
+  readonly pieceSize: number;
 }
 
 /** Defaults of the numbers above, documented in the README. */

@@ -10,7 +10,8 @@ import { describeLoadable } from '../../shared/image-archive/index.js';
 import { planRetags } from '../../shared/node-job/index.js';
 import { FleetRegistry } from '../fleet/index.js';
 import { plan as kubePlan, runKubePhase, type KubeTools } from '../kube/index.js';
-import { sha256Of } from './archive-digest.js';
+import { buildPieceManifest } from '../../shared/pieces/index.js';
+import { planSources, type PlannedNode } from './distribution-plan.js';
 import { distribute, type NodeOutcome } from './distribute.js';
 import { printDryRun } from './dry-run-plan.js';
 import { preflight } from './preflight.js';
@@ -21,7 +22,8 @@ import { UPGRADE_DEFAULTS, type UpgradeRequest } from './upgrade-request.js';
 
 /** The archive server as the run uses it: serve images.tar from the bundle file, say where. */
 export interface ArchiveSource {
-  register(id: string, source: ReturnType<Bundle['imagesSource']>): void;
+  /** Serves images.tar as archive `id`, whole and in pieces of `pieceSize`. */
+  register(id: string, source: ReturnType<Bundle['imagesSource']>, pieceSize: number): void;
   unregister(id: string): boolean;
   /** host:port agents dial. */
   readonly advertisedAddress: string;
@@ -100,6 +102,7 @@ export async function runUpgrade(request: UpgradeRequest, deps: UpgradeDeps): Pr
       retags,
       kubeTarget,
       nodes: checks.targets.map((t) => t.node),
+      targets: checks.targets.map((t) => ({ node: t.node, grpcAddress: t.heartbeat.grpcAddress })),
     });
   } finally {
     await bundle.close();
@@ -115,6 +118,8 @@ interface Prepared {
   readonly retags: ReturnType<typeof planRetags>;
   readonly kubeTarget: Parameters<typeof runKubePhase>[0];
   readonly nodes: readonly string[];
+  /** The nodes with the gRPC address each serves pieces on, in chain order. */
+  readonly targets: readonly PlannedNode[];
 }
 
 async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared): Promise<number> {
@@ -126,9 +131,11 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
   );
   output.out(`run directory ${p.runDir}`);
   const store = await RunStore.create(deps.bus, initialState(request, p, info.chart.version), deps.logger);
-  const sha256 = await sha256Of(p.bundle.openImagesStream());
-  const archiveId = sha256.slice('sha256:'.length);
-  deps.archives.register(archiveId, p.bundle.imagesSource());
+  // One pass over images.tar: the whole digest and one per piece, which every receiver checks.
+  const manifest = await buildPieceManifest(p.bundle.imagesSource(), request.pieceSize, deps.signal);
+  const archiveId = manifest.sha256.slice('sha256:'.length);
+  deps.archives.register(archiveId, p.bundle.imagesSource(), manifest.pieceSize);
+  const sources = planSources(p.targets, deps.archives.advertisedAddress, request.distribution);
   store.phase('distributing');
   const view = deps.view(p.nodes, info.imagesTar.length);
   let outcomes: NodeOutcome[];
@@ -139,18 +146,19 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
       store,
       runId: p.runId,
       nodes: p.nodes,
-      payload: {
+      payloadFor: (node) => ({
         archive: {
           id: archiveId,
           size: info.imagesTar.length,
-          sha256,
+          sha256: manifest.sha256,
           ...describeLoadable(info.archive),
-          source: { grpcAddress: deps.archives.advertisedAddress },
+          manifest,
+          sources: sources.get(node) ?? [deps.archives.advertisedAddress],
         },
         plan: { entries: [...p.retags.entries], unnamedImages: [...p.retags.unnamedImages] },
         skipIfVerified: !request.forceLoad,
         timeoutMs: request.timeoutMs,
-      },
+      }),
       timeoutMs: request.timeoutMs,
       ackTimeoutMs: UPGRADE_DEFAULTS.ackTimeoutMs,
       livenessCheckMs: UPGRADE_DEFAULTS.livenessCheckMs,

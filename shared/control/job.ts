@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pieceManifestSchema } from '../pieces/index.js';
 import { NODE_NAME, RUN_ID } from './subjects.js';
 
 const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex>');
@@ -19,7 +20,10 @@ export const archiveDescriptorSchema = z.object({
   /** Where the members end; with dockerManifest, lets a Docker node load an OCI layout. */
   entriesEnd: z.number().int().nonnegative(),
   dockerManifest: z.string().optional(),
-  source: z.object({ grpcAddress: z.string().min(1) }),
+  /** Piece size and per-piece digests: every receiver checks each piece before importing or forwarding it. */
+  manifest: pieceManifestSchema,
+  /** gRPC addresses to fetch pieces from, in order of preference (planned peer first, coordinator last). */
+  sources: z.array(z.string().min(1)).min(1),
 });
 export type ArchiveDescriptor = z.infer<typeof archiveDescriptorSchema>;
 

@@ -9,7 +9,11 @@ import { DEFAULT_CHUNK_BYTES } from './archive-wire.js';
 import type { ArchiveChunk } from './generated/airlift/data/v1/ArchiveChunk.js';
 import type { ArchiveServiceHandlers } from './generated/airlift/data/v1/ArchiveService.js';
 import type { FetchRequest__Output } from './generated/airlift/data/v1/FetchRequest.js';
+import type { FetchPiecesRequest__Output } from './generated/airlift/data/v1/FetchPiecesRequest.js';
+import type { Piece } from './generated/airlift/data/v1/Piece.js';
+import type { PieceSource } from './piece-source.js';
 import { serveFetch } from './serve-fetch.js';
+import { servePieces } from './serve-pieces.js';
 import { ServeStats, type ArchiveServerStats } from './serve-stats.js';
 
 /** How an ArchiveServer listens and streams. */
@@ -34,6 +38,7 @@ const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
 export class ArchiveServer {
   private readonly server: Server;
   private readonly archives = new Map<string, ByteSource>();
+  private readonly pieceSources = new Map<string, PieceSource>();
   private readonly counters = new ServeStats();
   private readonly forced = new AbortController();
   private readonly requested: string;
@@ -57,6 +62,15 @@ export class ArchiveServer {
         void serveFetch(call, {
           lookup: (id) => this.archives.get(id),
           chunkBytes: this.chunkBytes,
+          maxBufferedBytes: this.maxBufferedBytes,
+          stats: this.counters,
+          logger: this.logger,
+          shutdown: this.forced.signal,
+        });
+      },
+      FetchPieces: (call: ServerWritableStream<FetchPiecesRequest__Output, Piece>) => {
+        void servePieces(call, {
+          lookup: (id) => this.pieceSources.get(id),
           maxBufferedBytes: this.maxBufferedBytes,
           stats: this.counters,
           logger: this.logger,
@@ -92,9 +106,16 @@ export class ArchiveServer {
     this.logger.info({ archiveId: id, size: source.size, label: source.label }, 'archive registered');
   }
 
+  /** Offers archive `id` piece by piece (FetchPieces); a relay's pieces may still be arriving. */
+  registerPieces(id: string, source: PieceSource): void {
+    this.pieceSources.set(id, source);
+    this.logger.info({ archiveId: id, pieces: source.pieceCount }, 'pieces registered');
+  }
+
   /** Stops offering `id` to new fetches; fetches already streaming it run to their end. */
   unregister(id: string): boolean {
-    return this.archives.delete(id);
+    const pieces = this.pieceSources.delete(id);
+    return this.archives.delete(id) || pieces;
   }
 
   /** Bytes and fetches per requesting node since the server was created. */

@@ -22,3 +22,6 @@ export type { ArchiveChunk, ArchiveChunk__Output } from './generated/airlift/dat
 export type { FetchRequest, FetchRequest__Output } from './generated/airlift/data/v1/FetchRequest.js';
 export type { PingReply, PingReply__Output } from './generated/airlift/data/v1/PingReply.js';
 export type { PingRequest, PingRequest__Output } from './generated/airlift/data/v1/PingRequest.js';
+export { wholeArchivePieces, type PieceSource } from './piece-source.js';
+export type { Piece, Piece__Output } from './generated/airlift/data/v1/Piece.js';
+export type { FetchPiecesRequest } from './generated/airlift/data/v1/FetchPiecesRequest.js';

@@ -28,6 +28,11 @@ export const ErrorCode = {
   ArchiveFetchFailed: 'ARCHIVE_FETCH_FAILED',
   ArchiveIntegrityFailed: 'ARCHIVE_INTEGRITY_FAILED',
   DataPlaneListenFailed: 'DATA_PLANE_LISTEN_FAILED',
+  PieceManifestInvalid: 'PIECE_MANIFEST_INVALID',
+  PieceIndexOutOfRange: 'PIECE_INDEX_OUT_OF_RANGE',
+  PieceCorrupt: 'PIECE_CORRUPT',
+  PieceMissing: 'PIECE_MISSING',
+  PieceStoreClosed: 'PIECE_STORE_CLOSED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

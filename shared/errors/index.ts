@@ -7,3 +7,4 @@ export * from './runtime-errors.js';
 export * from './kube-errors.js';
 export * from './data-plane-errors.js';
 export * from './bus-errors.js';
+export * from './piece-errors.js';

@@ -32,6 +32,19 @@ export const nodeLoadReportSchema = z.object({
   images: z.array(imageLoadOutcomeSchema).readonly(),
   /** True only when every expected reference is verified. */
   ok: z.boolean(),
+  /** How the archive arrived (absent when the load was skipped or ran from a local file). */
+  transfer: z
+    .object({
+      piecesReceived: z.number().int().nonnegative(),
+      bytesReceived: z.number().nonnegative(),
+      /** Pieces whose digest did not match: dropped and fetched again from another source. */
+      corruptPieces: z.number().int().nonnegative(),
+      sourceSwitches: z.number().int().nonnegative(),
+      bytesFromSource: z.record(z.string(), z.number()),
+      /** Pieces already on disk from an interrupted earlier attempt. */
+      resumedPieces: z.number().int().nonnegative(),
+    })
+    .optional(),
   /** The failure that stopped the job before verification, if any. */
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });

@@ -1,4 +1,14 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { execa } from 'execa';
@@ -9,6 +19,7 @@ import { cleanUpDir, cleanUpDirSync } from './dir-leftovers.js';
 import { requireBinary, requireRoot } from './host-prereqs.js';
 import { onEmergencyCleanup } from './process-registry.js';
 import { makeTempDir } from './temp-dir.js';
+import type { TempDir } from './temp-dir.js';
 
 /** A containerd daemon of the test's own, with its root, state and socket in one temp dir. */
 export interface ContainerdInstance {
@@ -47,6 +58,12 @@ export interface ContainerdOptions {
   readonly logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   /** Temp dir name prefix, to tell instances apart in `ps`; default 'airlift-ctrd'. */
   readonly dirPrefix?: string;
+  /**
+   * Directory to create the instance dir (root, state, socket) in; default /tmp. Benchmarks pass a
+   * tmpfs mount so imports are not measured against the shared disk. Keep it short: the socket path
+   * must stay under 108 bytes.
+   */
+  readonly parentDir?: string;
 }
 
 const CTR_TIMEOUT_MS = 5_000;
@@ -59,7 +76,8 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
   // Not needed to start, but every container or image unpack test would fail later and less clearly.
   requireBinary('runc');
 
-  const temp = makeTempDir(options.dirPrefix ?? 'airlift-ctrd');
+  const prefix = options.dirPrefix ?? 'airlift-ctrd';
+  const temp = options.parentDir === undefined ? makeTempDir(prefix) : tempDirIn(options.parentDir, prefix);
   const dir = temp.path;
   const root = join(dir, 'root');
   const state = join(dir, 'state');
@@ -142,6 +160,21 @@ export async function startContainerd(options: ContainerdOptions = {}): Promise<
     removeTasks: (namespaces) => removeTasks(ctrBin, address, namespaces),
     stop,
     logs: () => daemon.logs(),
+  };
+}
+
+// makeTempDir's contract in a directory of the caller's choosing.
+function tempDirIn(parent: string, prefix: string): TempDir {
+  const path = realpathSync(mkdtempSync(join(parent, `${prefix}-`)));
+  const forget = onEmergencyCleanup(() => {
+    rmSync(path, { recursive: true, force: true });
+  });
+  return {
+    path,
+    async remove() {
+      forget();
+      await rm(path, { recursive: true, force: true, maxRetries: 3 });
+    },
   };
 }
 

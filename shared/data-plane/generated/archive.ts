@@ -10,9 +10,17 @@ import type {
   ArchiveServiceDefinition as _airlift_data_v1_ArchiveServiceDefinition,
 } from './airlift/data/v1/ArchiveService.js';
 import type {
+  FetchPiecesRequest as _airlift_data_v1_FetchPiecesRequest,
+  FetchPiecesRequest__Output as _airlift_data_v1_FetchPiecesRequest__Output,
+} from './airlift/data/v1/FetchPiecesRequest.js';
+import type {
   FetchRequest as _airlift_data_v1_FetchRequest,
   FetchRequest__Output as _airlift_data_v1_FetchRequest__Output,
 } from './airlift/data/v1/FetchRequest.js';
+import type {
+  Piece as _airlift_data_v1_Piece,
+  Piece__Output as _airlift_data_v1_Piece__Output,
+} from './airlift/data/v1/Piece.js';
 import type {
   PingReply as _airlift_data_v1_PingReply,
   PingReply__Output as _airlift_data_v1_PingReply__Output,
@@ -40,10 +48,15 @@ export interface ProtoGrpcType {
         ArchiveService: SubtypeConstructor<typeof grpc.Client, _airlift_data_v1_ArchiveServiceClient> & {
           service: _airlift_data_v1_ArchiveServiceDefinition;
         };
+        FetchPiecesRequest: MessageTypeDefinition<
+          _airlift_data_v1_FetchPiecesRequest,
+          _airlift_data_v1_FetchPiecesRequest__Output
+        >;
         FetchRequest: MessageTypeDefinition<
           _airlift_data_v1_FetchRequest,
           _airlift_data_v1_FetchRequest__Output
         >;
+        Piece: MessageTypeDefinition<_airlift_data_v1_Piece, _airlift_data_v1_Piece__Output>;
         PingReply: MessageTypeDefinition<_airlift_data_v1_PingReply, _airlift_data_v1_PingReply__Output>;
         PingRequest: MessageTypeDefinition<
           _airlift_data_v1_PingRequest,

@@ -28,6 +28,9 @@ async function withRogueServer(
       for (const chunk of chunks) call.write(chunk);
       call.end();
     },
+    FetchPieces: (call) => {
+      call.end();
+    },
     Ping: (_call, callback) => {
       callback(null, {});
     },

@@ -7,9 +7,17 @@ import type {
   ArchiveChunk__Output as _airlift_data_v1_ArchiveChunk__Output,
 } from '../../../airlift/data/v1/ArchiveChunk.js';
 import type {
+  FetchPiecesRequest as _airlift_data_v1_FetchPiecesRequest,
+  FetchPiecesRequest__Output as _airlift_data_v1_FetchPiecesRequest__Output,
+} from '../../../airlift/data/v1/FetchPiecesRequest.js';
+import type {
   FetchRequest as _airlift_data_v1_FetchRequest,
   FetchRequest__Output as _airlift_data_v1_FetchRequest__Output,
 } from '../../../airlift/data/v1/FetchRequest.js';
+import type {
+  Piece as _airlift_data_v1_Piece,
+  Piece__Output as _airlift_data_v1_Piece__Output,
+} from '../../../airlift/data/v1/Piece.js';
 import type {
   PingReply as _airlift_data_v1_PingReply,
   PingReply__Output as _airlift_data_v1_PingReply__Output,
@@ -49,6 +57,37 @@ export interface ArchiveServiceClient extends grpc.Client {
     argument: _airlift_data_v1_FetchRequest,
     options?: grpc.CallOptions,
   ): grpc.ClientReadableStream<_airlift_data_v1_ArchiveChunk__Output>;
+
+  /**
+   * Streams whole pieces of an archive in index order from `from_piece`, each as soon as the
+   * server holds it: a peer still receiving the archive forwards pieces while they arrive
+   * (a pipelined chain). The receiver checks every piece against the manifest's digest.
+   * Unknown archive: NOT_FOUND. from_piece past the end: OUT_OF_RANGE.
+   */
+  FetchPieces(
+    argument: _airlift_data_v1_FetchPiecesRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_airlift_data_v1_Piece__Output>;
+  FetchPieces(
+    argument: _airlift_data_v1_FetchPiecesRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_airlift_data_v1_Piece__Output>;
+  /**
+   * Streams whole pieces of an archive in index order from `from_piece`, each as soon as the
+   * server holds it: a peer still receiving the archive forwards pieces while they arrive
+   * (a pipelined chain). The receiver checks every piece against the manifest's digest.
+   * Unknown archive: NOT_FOUND. from_piece past the end: OUT_OF_RANGE.
+   */
+  fetchPieces(
+    argument: _airlift_data_v1_FetchPiecesRequest,
+    metadata: grpc.Metadata,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_airlift_data_v1_Piece__Output>;
+  fetchPieces(
+    argument: _airlift_data_v1_FetchPiecesRequest,
+    options?: grpc.CallOptions,
+  ): grpc.ClientReadableStream<_airlift_data_v1_Piece__Output>;
 
   /**
    * Liveness and version of the serving side; cheap, touches no archive.
@@ -109,6 +148,17 @@ export interface ArchiveServiceHandlers extends grpc.UntypedServiceImplementatio
   Fetch: grpc.handleServerStreamingCall<_airlift_data_v1_FetchRequest__Output, _airlift_data_v1_ArchiveChunk>;
 
   /**
+   * Streams whole pieces of an archive in index order from `from_piece`, each as soon as the
+   * server holds it: a peer still receiving the archive forwards pieces while they arrive
+   * (a pipelined chain). The receiver checks every piece against the manifest's digest.
+   * Unknown archive: NOT_FOUND. from_piece past the end: OUT_OF_RANGE.
+   */
+  FetchPieces: grpc.handleServerStreamingCall<
+    _airlift_data_v1_FetchPiecesRequest__Output,
+    _airlift_data_v1_Piece
+  >;
+
+  /**
    * Liveness and version of the serving side; cheap, touches no archive.
    */
   Ping: grpc.handleUnaryCall<_airlift_data_v1_PingRequest__Output, _airlift_data_v1_PingReply>;
@@ -120,6 +170,12 @@ export interface ArchiveServiceDefinition extends grpc.ServiceDefinition {
     _airlift_data_v1_ArchiveChunk,
     _airlift_data_v1_FetchRequest__Output,
     _airlift_data_v1_ArchiveChunk__Output
+  >;
+  FetchPieces: MethodDefinition<
+    _airlift_data_v1_FetchPiecesRequest,
+    _airlift_data_v1_Piece,
+    _airlift_data_v1_FetchPiecesRequest__Output,
+    _airlift_data_v1_Piece__Output
   >;
   Ping: MethodDefinition<
     _airlift_data_v1_PingRequest,

@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import type { PieceSource } from '../../shared/data-plane/index.js';
+import { PieceStore, type PieceManifest } from '../../shared/pieces/index.js';
+
+/** Where the agent's gRPC endpoint offers pieces to peers. */
+export interface PieceRegistry {
+  registerPieces(archiveId: string, source: PieceSource): void;
+  unregister(archiveId: string): boolean;
+}
+
+/**
+ * The agent's on-disk piece stores. It keeps the latest archive (to resume an interrupted transfer and
+ * to keep serving peers after its own import finished) and removes older ones when a new archive comes.
+ */
+export class PieceShelf {
+  private current: PieceStore | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly registry: PieceRegistry,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The store for `manifest`'s archive, reopened from disk when an earlier attempt left one. */
+  async open(manifest: PieceManifest): Promise<PieceStore> {
+    const id = manifest.sha256.slice('sha256:'.length);
+    if (this.current?.archiveId === id) return this.current;
+    await this.discardCurrent();
+    const store = await PieceStore.open(this.dir, manifest);
+    if (store.count > 0 || store.droppedOnOpen > 0) {
+      this.logger.info(
+        { archiveId: id, have: store.count, dropped: store.droppedOnOpen },
+        'resuming from pieces on disk',
+      );
+    }
+    this.current = store;
+    return store;
+  }
+
+  /** Offers the store's pieces to peers: those it holds at once, the rest as they arrive. */
+  serve(store: PieceStore): void {
+    this.registry.registerPieces(store.archiveId, {
+      pieceCount: store.pieceCount,
+      piece: async (index, signal) => {
+        await store.waitFor(index, signal);
+        return store.read(index);
+      },
+    });
+  }
+
+  /** Stops serving and closes the store (its files stay for the next attempt). */
+  async close(): Promise<void> {
+    if (this.current === undefined) return;
+    this.registry.unregister(this.current.archiveId);
+    await this.current.close();
+    this.current = undefined;
+  }
+
+  private async discardCurrent(): Promise<void> {
+    const old = this.current;
+    if (old === undefined) return;
+    this.registry.unregister(old.archiveId);
+    this.current = undefined;
+    await old.remove();
+    this.logger.info({ archiveId: old.archiveId }, 'removed the pieces of an older archive');
+  }
+}

@@ -1,0 +1,98 @@
+import { status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { ARCHIVE_ID_PATTERN } from './archive-wire.js';
+import type { FetchPiecesRequest__Output } from './generated/airlift/data/v1/FetchPiecesRequest.js';
+import type { Piece } from './generated/airlift/data/v1/Piece.js';
+import type { PieceSource } from './piece-source.js';
+import type { ServeStats } from './serve-stats.js';
+import { WriteWindow } from './write-window.js';
+
+/** What a FetchPieces call needs from the server that accepted it. */
+export interface PiecesServeContext {
+  readonly lookup: (archiveId: string) => PieceSource | undefined;
+  /** Bytes one call may have queued towards a client that does not keep up. */
+  readonly maxBufferedBytes: number;
+  readonly stats: ServeStats;
+  readonly logger: Logger;
+  readonly shutdown: AbortSignal;
+}
+
+type PiecesCall = ServerWritableStream<FetchPiecesRequest__Output, Piece>;
+
+/**
+ * Serves one FetchPieces call: pieces from `from_piece` on, in order, each as soon as this node
+ * holds it, so a relay forwards while it still receives. Ends after the last piece.
+ */
+export async function servePieces(call: PiecesCall, ctx: PiecesServeContext): Promise<void> {
+  const { archiveId, fromPiece, node, runId } = call.request;
+  const who = node === '' ? '(anonymous)' : node;
+  const log = ctx.logger.child({ archiveId, node: who, runId, fromPiece });
+  if (!ARCHIVE_ID_PATTERN.test(archiveId)) {
+    fail(
+      call,
+      GrpcStatus.INVALID_ARGUMENT,
+      `archive id ${JSON.stringify(archiveId)} is not a sha256 hex digest`,
+    );
+    return;
+  }
+  const source = ctx.lookup(archiveId);
+  if (source === undefined) {
+    fail(call, GrpcStatus.NOT_FOUND, `archive ${archiveId} is not served here`);
+    return;
+  }
+  if (fromPiece >= source.pieceCount) {
+    fail(
+      call,
+      GrpcStatus.OUT_OF_RANGE,
+      `piece ${fromPiece} is past the last piece (${source.pieceCount - 1})`,
+    );
+    return;
+  }
+  const stop = new AbortController();
+  const onCancelled = (): void => {
+    stop.abort(new Error('cancelled'));
+  };
+  call.once('cancelled', onCancelled);
+  ctx.shutdown.addEventListener('abort', onCancelled, { once: true });
+  if (call.cancelled || ctx.shutdown.aborted) onCancelled();
+  ctx.stats.begin(who);
+  const inFlight = new WriteWindow(ctx.maxBufferedBytes);
+  let index = fromPiece;
+  try {
+    for (; index < source.pieceCount && !stop.signal.aborted; index++) {
+      const data = await source.piece(index, stop.signal);
+      inFlight.add(data.length);
+      call.write({ index, data }, (err?: Error | null) => {
+        inFlight.done(data.length);
+        if (err === undefined || err === null) ctx.stats.sent(who, data.length);
+      });
+      await inFlight.room(stop.signal);
+    }
+  } catch (err) {
+    if (!stop.signal.aborted) {
+      log.error({ err, index }, 'reading a piece failed');
+      ctx.stats.finish(who, 'failed');
+      fail(
+        call,
+        GrpcStatus.INTERNAL,
+        `reading piece ${index} of archive ${archiveId} failed: ${String(err)}`,
+      );
+      return;
+    }
+  } finally {
+    call.off('cancelled', onCancelled);
+    ctx.shutdown.removeEventListener('abort', onCancelled);
+  }
+  if (stop.signal.aborted) {
+    log.info({ sentUpTo: index }, 'piece fetch cancelled');
+    ctx.stats.finish(who, 'cancelled');
+    return;
+  }
+  call.end();
+  ctx.stats.finish(who, 'completed');
+  log.info({ pieces: source.pieceCount - fromPiece }, 'pieces served');
+}
+
+function fail(call: PiecesCall, code: GrpcStatus, details: string): void {
+  call.emit('error', { code, details });
+}

@@ -1,0 +1,17 @@
+export {
+  DEFAULT_PIECE_SIZE,
+  MIN_PIECE_SIZE,
+  MAX_PIECE_SIZE,
+  archiveIdOf,
+  buildPieceManifest,
+  isValidPieceSize,
+  parsePieceManifest,
+  pieceCount,
+  pieceManifestSchema,
+  pieceRange,
+  type PieceManifest,
+  type PieceRange,
+} from './piece-manifest.js';
+export { PieceStore, type PieceStoreHooks, type PieceStoreOptions } from './piece-store.js';
+export { STREAM_CHUNK_BYTES } from './piece-stream.js';
+export { PieceStatsCounter, pieceStatsSchema, type PieceStats } from './piece-stats.js';
