@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { TokenBucket } from '../../shared/async/index.js';
+import type { TokenBucket } from '../../shared/async/index.js';
 import { createArchiveClient, type Piece__Output } from '../../shared/data-plane/index.js';
 import { AirliftError } from '../../shared/errors/index.js';
 
@@ -57,14 +57,16 @@ export async function receivePieces(options: ReceiveOptions): Promise<ReceiveRep
   const maxIdleRounds = options.maxIdleRounds ?? 3;
   let current = 0;
   let idle = 0;
-  while (!target.complete) {
+  // A getter, not the narrowed property: fetchFrom() completes the store behind the compiler's back.
+  const complete = (): boolean => target.complete;
+  while (!complete()) {
     signal.throwIfAborted();
     const source = sources[current % sources.length];
     if (source === undefined) throw new Error('no source to fetch pieces from');
     const before = stats.piecesReceived;
     try {
       await fetchFrom(source, options, stats, bytesFromSource);
-      if (!target.complete) throw new SourceProblem('stream ended before the last piece');
+      if (!complete()) throw new SourceProblem('stream ended before the last piece');
     } catch (err) {
       if (signal.aborted) throw err;
       stats.sourceSwitches++;
@@ -76,7 +78,7 @@ export async function receivePieces(options: ReceiveOptions): Promise<ReceiveRep
     }
     // A full round through the sources with nothing new means none can help.
     idle = stats.piecesReceived > before ? 0 : idle + 1;
-    if (!target.complete && idle >= maxIdleRounds * sources.length) {
+    if (!complete() && idle >= maxIdleRounds * sources.length) {
       throw new Error(`no source delivered a piece in ${idle} attempts (tried ${sources.join(', ')})`);
     }
   }
@@ -99,11 +101,11 @@ async function fetchFrom(
     runId: options.runId,
   });
   let stallTimer: NodeJS.Timeout | undefined;
-  let stalled = false;
+  const watch = { stalled: false };
   const armStall = (): void => {
     clearTimeout(stallTimer);
     stallTimer = setTimeout(() => {
-      stalled = true;
+      watch.stalled = true;
       call.cancel();
     }, options.stallMs);
   };
@@ -133,7 +135,7 @@ async function fetchFrom(
       options.onPiece?.(index, data.length, source);
     }
   } catch (err) {
-    if (stalled) throw new SourceProblem(`no piece from ${source} for ${options.stallMs} ms`);
+    if (watch.stalled) throw new SourceProblem(`no piece from ${source} for ${options.stallMs} ms`);
     if (err instanceof SourceProblem || options.signal.aborted) throw err;
     throw new SourceProblem(`${source}: ${(err as Error).message}`);
   } finally {
