@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pieceManifestSchema } from '../pieces/index.js';
+import { pieceManifestSchema } from '../pieces/piece-manifest.js';
 import { NODE_NAME, RUN_ID } from './subjects.js';
 
 const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex>');

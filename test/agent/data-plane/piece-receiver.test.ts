@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { receivePieces } from '../../../agent/data-plane/index.js';
+import { TokenBucket } from '../../../shared/async/index.js';
+import {
+  archiveProto,
+  ArchiveServer,
+  wholeArchivePieces,
+  type Piece,
+} from '../../../shared/data-plane/index.js';
+import type { ArchiveServiceHandlers } from '../../../shared/data-plane/generated/airlift/data/v1/ArchiveService.js';
+import { silentLogger } from '../../../shared/logging/index.js';
+import { buildPieceManifest, PieceStore, type PieceManifest } from '../../../shared/pieces/index.js';
+import { BufferByteSource } from '../../../shared/tar/index.js';
+import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
+
+const PIECE = 256 * 1024;
+const PAYLOAD = randomBytes(PIECE * 6 + 1234);
+const logger = silentLogger();
+
+/** A server whose FetchPieces handler is the test's: to play a source that lies, stalls or dies. */
+async function rogue(
+  fetchPieces: ArchiveServiceHandlers['FetchPieces'],
+): Promise<{ address: string; stop(): void }> {
+  const server = new Server();
+  server.addService(archiveProto().ArchiveService.service, {
+    Fetch: (call) => {
+      call.end();
+    },
+    FetchPieces: fetchPieces,
+    Ping: (_call, callback) => {
+      callback(null, {});
+    },
+  } satisfies ArchiveServiceHandlers);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) => {
+      if (err === null) resolve(bound);
+      else reject(err);
+    });
+  });
+  return { address: `127.0.0.1:${port}`, stop: () => server.forceShutdown() };
+}
+
+describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
+  let tmp: TempDir;
+  let manifest: PieceManifest;
+  let id: string;
+  let origin: ArchiveServer;
+  let originAddress: string;
+  let stores = 0;
+  const freshStore = (): Promise<PieceStore> =>
+    PieceStore.open(join(tmp.path, `store-${++stores}`), manifest);
+
+  before(async () => {
+    tmp = makeTempDir('airlift-pieces');
+    const source = new BufferByteSource(PAYLOAD, 'images.tar');
+    manifest = await buildPieceManifest(source, PIECE);
+    id = manifest.sha256.slice('sha256:'.length);
+    origin = new ArchiveServer({ logger });
+    originAddress = await origin.start();
+    origin.registerPieces(id, wholeArchivePieces(source, PIECE));
+  });
+  after(async () => {
+    await origin.stop();
+    await tmp.remove();
+  });
+
+  const receive = (store: PieceStore, sources: string[], stallMs = 2000, maxRate?: TokenBucket) =>
+    receivePieces({
+      archiveId: id,
+      sources,
+      node: 'n1',
+      runId: 'r1',
+      target: store,
+      signal: AbortSignal.timeout(30_000),
+      stallMs,
+      logger,
+      ...(maxRate === undefined ? {} : { maxRate }),
+    });
+
+  it('fetches every piece from one source; the store then holds exactly the archive', async () => {
+    const store = await freshStore();
+    const report = await receive(store, [originAddress]);
+    assert.equal(store.complete, true);
+    assert.equal(report.piecesReceived, manifest.pieces.length);
+    assert.equal(report.bytesReceived, PAYLOAD.length);
+    assert.equal(report.sourceSwitches, 0);
+    assert.deepEqual(await readFile(join(store.path, 'data')), PAYLOAD);
+    await store.close();
+  });
+
+  it('relays: a peer serving its store while it still receives feeds the next node (pipelined chain)', async () => {
+    const relay = await freshStore();
+    const relayServer = new ArchiveServer({ logger });
+    const relayAddress = await relayServer.start();
+    relayServer.registerPieces(id, {
+      pieceCount: relay.pieceCount,
+      piece: async (index, signal) => {
+        await relay.waitFor(index, signal);
+        return relay.read(index);
+      },
+    });
+    try {
+      const last = await freshStore();
+      // The downstream node starts first: it must wait on the relay, not fall back to the origin.
+      const downstream = receive(last, [relayAddress, originAddress]);
+      const upstream = receive(relay, [originAddress], 2000, new TokenBucket(4 * 1024 * 1024));
+      const [down] = await Promise.all([downstream, upstream]);
+      assert.equal(last.complete, true);
+      assert.deepEqual(Object.keys(down.bytesFromSource), [relayAddress], 'every byte came from the relay');
+      assert.equal(origin.stats().nodes.n1 !== undefined, true);
+      await last.close();
+    } finally {
+      await relayServer.stop();
+      await relay.close();
+    }
+  });
+
+  it('drops a corrupt piece, counts it, and fetches it again from the next source', async () => {
+    const liar = await rogue((call) => {
+      const from = call.request.fromPiece;
+      const data = Buffer.from(PAYLOAD.subarray(from * PIECE, (from + 1) * PIECE));
+      data[10] = (data[10] ?? 0) ^ 0xff;
+      call.write({ index: from, data } satisfies Piece);
+      call.end();
+    });
+    try {
+      const store = await freshStore();
+      const report = await receive(store, [liar.address, originAddress]);
+      assert.equal(store.complete, true);
+      assert.equal(report.corruptPieces, 1);
+      assert.equal(report.sourceSwitches, 1);
+      assert.equal(report.bytesFromSource[liar.address], undefined, 'nothing from the liar was kept');
+      assert.deepEqual(await readFile(join(store.path, 'data')), PAYLOAD);
+      await store.close();
+    } finally {
+      liar.stop();
+    }
+  });
+
+  it('switches away from a source that stalls, continuing from the first missing piece', async () => {
+    const staller = await rogue((call) => {
+      // Two good pieces, then silence without ending the stream.
+      for (const index of [0, 1]) {
+        call.write({ index, data: PAYLOAD.subarray(index * PIECE, (index + 1) * PIECE) } satisfies Piece);
+      }
+    });
+    try {
+      const store = await freshStore();
+      const started = Date.now();
+      const report = await receive(store, [staller.address, originAddress], 500);
+      assert.equal(store.complete, true);
+      assert.equal(report.bytesFromSource[staller.address], 2 * PIECE);
+      assert.equal(
+        report.bytesFromSource[originAddress],
+        PAYLOAD.length - 2 * PIECE,
+        'the rest, not all again',
+      );
+      assert.ok(Date.now() - started < 10_000);
+      await store.close();
+    } finally {
+      staller.stop();
+    }
+  });
+
+  it('moves past a dead source and gives up with a clear error when none can help', async () => {
+    const store = await freshStore();
+    const report = await receive(store, ['127.0.0.1:9', originAddress]);
+    assert.equal(store.complete, true);
+    assert.equal(report.sourceSwitches, 1);
+    const empty = await freshStore();
+    await assert.rejects(receive(empty, ['127.0.0.1:9']), /no source delivered a piece .*127\.0\.0\.1:9/);
+    await empty.close();
+    await store.close();
+  });
+
+  it('resumes: only the pieces missing from disk are fetched', async () => {
+    const dir = join(tmp.path, 'resume');
+    const first = await PieceStore.open(dir, manifest);
+    for (const index of [0, 1, 2])
+      await first.write(index, PAYLOAD.subarray(index * PIECE, (index + 1) * PIECE));
+    await first.close();
+    const again = await PieceStore.open(dir, manifest);
+    const report = await receive(again, [originAddress]);
+    assert.equal(again.complete, true);
+    assert.equal(report.piecesReceived, manifest.pieces.length - 3);
+    await again.close();
+  });
+
+  it('--max-rate holds the receive rate', async () => {
+    const store = await freshStore();
+    const rate = 512 * 1024;
+    const started = performance.now();
+    await receive(store, [originAddress], 5000, new TokenBucket(rate));
+    const seconds = (performance.now() - started) / 1000;
+    // One second of burst is allowed; the rest must take at least its share of time.
+    const floor = (PAYLOAD.length - rate) / rate;
+    assert.ok(
+      seconds >= floor * 0.9,
+      `took ${seconds.toFixed(2)} s, at least ${floor.toFixed(2)} s expected`,
+    );
+    await store.close();
+  });
+});
