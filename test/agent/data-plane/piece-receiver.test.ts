@@ -42,7 +42,12 @@ async function rogue(
       else reject(err);
     });
   });
-  return { address: `127.0.0.1:${port}`, stop: () => server.forceShutdown() };
+  return {
+    address: `127.0.0.1:${port}`,
+    stop: () => {
+      server.forceShutdown();
+    },
+  };
 }
 
 describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
