@@ -187,7 +187,7 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
     await finish(store, p.runDir, outcomes);
     output.err(`airlift: barrier: ${message}`);
     output.err(
-      'airlift: the cluster was not touched (no helm or kubectl command ran); fix those nodes and run again',
+      `airlift: the cluster was not touched (no helm or kubectl command ran); fix those nodes, then: airlift resume ${p.runId}`,
     );
     return deps.signal.aborted ? ExitCode.Interrupted : ExitCode.BarrierFailed;
   }
