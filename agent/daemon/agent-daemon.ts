@@ -63,6 +63,7 @@ export class AgentDaemon {
   private current:
     { progress: JobProgress | undefined; done: Promise<unknown>; abort: AbortController } | undefined;
   private stopping: Promise<void> | undefined;
+  private beating: Promise<void> = Promise.resolve();
   private readonly startedAt = new Date().toISOString();
   private readonly log: Logger;
   private readonly shelf: PieceShelf;
@@ -182,7 +183,13 @@ export class AgentDaemon {
     return { v: 1, jobId: job.jobId, node, accepted: true };
   }
 
-  private async beat(): Promise<void> {
+  /** Heartbeats one at a time, in order: a late `draining` must never land after `stopped`. */
+  private beat(): Promise<void> {
+    this.beating = this.beating.then(() => this.beatOnce());
+    return this.beating;
+  }
+
+  private async beatOnce(): Promise<void> {
     if (this.bus === undefined || this.fleet === undefined) return;
     try {
       const progress = this.current?.progress?.snapshot();

@@ -64,74 +64,93 @@ export async function runLoadImagesJob(
   };
   const progress = new JobProgress(job.jobId, job.runId, archive.size, emit);
   onProgress(progress);
-  const jobSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-  const store = await deps.shelf.open(archive.manifest);
-  const resumedPieces = store.count;
-  let receiving: Promise<ReceiveReport> | undefined;
-  let receiveError: Error | undefined;
-  const report = await runNodeLoad({
-    node: deps.node,
-    runtime: deps.runtime,
-    plan,
-    skipIfVerified,
-    signal: jobSignal,
-    logger: log,
-    openArchive: (kind) => {
-      // Transfer and import are one streamed step: the runtime reads verified pieces as they land.
-      progress.enter('loading');
-      deps.shelf.serve(store);
-      const importAbort = new AbortController();
-      const pieceSize = archive.manifest.pieceSize;
-      receiving = receivePieces({
-        archiveId: archive.id,
-        sources: archive.sources,
-        node: deps.node,
-        runId: job.runId,
-        target: store,
-        signal: jobSignal,
-        stallMs: deps.stallMs,
-        logger: log,
-        onPiece: () => {
-          progress.bytes(Math.min(archive.size, store.count * pieceSize));
-        },
-        ...(deps.maxRate === undefined ? {} : { maxRate: deps.maxRate }),
-      });
-      receiving.catch((err: unknown) => {
-        receiveError = err as Error;
-        importAbort.abort(err);
-      });
-      return loadableArchiveStream(
-        store.stream(0, AbortSignal.any([jobSignal, importAbort.signal])),
-        archive,
-        kind,
-      );
-    },
-    onEvent: (event) => {
-      if (event.phase === 'load' || event.phase === 'skip') progress.enter('verifying');
-    },
-  });
-  // A node that skipped the load can still feed peers if an earlier run left the whole archive here.
-  if (receiving === undefined && store.complete) deps.shelf.serve(store);
-  const transfer = receiving === undefined ? undefined : await receiving.catch(() => undefined);
-  const final: NodeLoadReport = {
-    ...report,
-    ...(transfer === undefined
-      ? {}
-      : { transfer: { ...transfer, bytesFromSource: { ...transfer.bytesFromSource }, resumedPieces } }),
-    ...(receiveError !== undefined && !report.ok
-      ? {
-          error: {
-            code: ErrorCode.ArchiveFetchFailed,
-            message: `fetching images.tar failed: ${receiveError.message}`,
-          },
-        }
-      : {}),
+  // Not AbortSignal.timeout inside AbortSignal.any: on Node 20 the GC can collect that timer (nodejs/node#57736).
+  const jobAbort = new AbortController();
+  const onOuterAbort = (): void => {
+    jobAbort.abort(signal.reason);
   };
-  progress.enter('done');
-  emit({ type: 'report', report: final });
-  log.info(
-    { ok: final.ok, bytes: final.bytesLoaded, ms: final.totalMs, corrupt: transfer?.corruptPieces ?? 0 },
-    'job finished',
-  );
-  return final;
+  signal.addEventListener('abort', onOuterAbort, { once: true });
+  if (signal.aborted) onOuterAbort();
+  const jobTimer = setTimeout(() => {
+    jobAbort.abort(new Error(`the job ran past its ${Math.round(timeoutMs / 1000)} s timeout`));
+  }, timeoutMs);
+  const jobSignal = jobAbort.signal;
+  try {
+    return await runJob();
+  } finally {
+    clearTimeout(jobTimer);
+    signal.removeEventListener('abort', onOuterAbort);
+  }
+
+  async function runJob(): Promise<NodeLoadReport> {
+    const store = await deps.shelf.open(archive.manifest);
+    const resumedPieces = store.count;
+    let receiving: Promise<ReceiveReport> | undefined;
+    let receiveError: Error | undefined;
+    const report = await runNodeLoad({
+      node: deps.node,
+      runtime: deps.runtime,
+      plan,
+      skipIfVerified,
+      signal: jobSignal,
+      logger: log,
+      openArchive: (kind) => {
+        // Transfer and import are one streamed step: the runtime reads verified pieces as they land.
+        progress.enter('loading');
+        deps.shelf.serve(store);
+        const importAbort = new AbortController();
+        const pieceSize = archive.manifest.pieceSize;
+        receiving = receivePieces({
+          archiveId: archive.id,
+          sources: archive.sources,
+          node: deps.node,
+          runId: job.runId,
+          target: store,
+          signal: jobSignal,
+          stallMs: deps.stallMs,
+          logger: log,
+          onPiece: () => {
+            progress.bytes(Math.min(archive.size, store.count * pieceSize));
+          },
+          ...(deps.maxRate === undefined ? {} : { maxRate: deps.maxRate }),
+        });
+        receiving.catch((err: unknown) => {
+          receiveError = err as Error;
+          importAbort.abort(err);
+        });
+        return loadableArchiveStream(
+          store.stream(0, AbortSignal.any([jobSignal, importAbort.signal])),
+          archive,
+          kind,
+        );
+      },
+      onEvent: (event) => {
+        if (event.phase === 'load' || event.phase === 'skip') progress.enter('verifying');
+      },
+    });
+    // A node that skipped the load can still feed peers if an earlier run left the whole archive here.
+    if (receiving === undefined && store.complete) deps.shelf.serve(store);
+    const transfer = receiving === undefined ? undefined : await receiving.catch(() => undefined);
+    const final: NodeLoadReport = {
+      ...report,
+      ...(transfer === undefined
+        ? {}
+        : { transfer: { ...transfer, bytesFromSource: { ...transfer.bytesFromSource }, resumedPieces } }),
+      ...(receiveError !== undefined && !report.ok
+        ? {
+            error: {
+              code: ErrorCode.ArchiveFetchFailed,
+              message: `fetching images.tar failed: ${receiveError.message}`,
+            },
+          }
+        : {}),
+    };
+    progress.enter('done');
+    emit({ type: 'report', report: final });
+    log.info(
+      { ok: final.ok, bytes: final.bytesLoaded, ms: final.totalMs, corrupt: transfer?.corruptPieces ?? 0 },
+      'job finished',
+    );
+    return final;
+  }
 }

@@ -68,7 +68,8 @@ export async function receivePieces(options: ReceiveOptions): Promise<ReceiveRep
       await fetchFrom(source, options, stats, bytesFromSource);
       if (!complete()) throw new SourceProblem('stream ended before the last piece');
     } catch (err) {
-      if (signal.aborted) throw err;
+      // Say why we stopped (timeout, agent stopping), not what gRPC made of the cancel.
+      if (signal.aborted) throw signal.reason;
       stats.sourceSwitches++;
       log.warn(
         { source, problem: (err as Error).message, missing: target.missing().length },
@@ -136,7 +137,8 @@ async function fetchFrom(
     }
   } catch (err) {
     if (watch.stalled) throw new SourceProblem(`no piece from ${source} for ${options.stallMs} ms`);
-    if (err instanceof SourceProblem || options.signal.aborted) throw err;
+    if (options.signal.aborted) throw options.signal.reason;
+    if (err instanceof SourceProblem) throw err;
     throw new SourceProblem(`${source}: ${(err as Error).message}`);
   } finally {
     clearTimeout(stallTimer);

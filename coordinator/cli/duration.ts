@@ -11,7 +11,7 @@ export function parseDuration(text: string, flag: string): number {
       flag,
       `${JSON.stringify(text)} is not a duration such as 90s, 30m or 1h`,
     );
-  const ms = Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000);
+  const ms = Math.round(Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000));
   if (ms <= 0) throw new ConfigInvalidError('command line', flag, 'must be more than zero');
-  return Math.round(ms);
+  return ms;
 }

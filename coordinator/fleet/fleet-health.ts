@@ -33,8 +33,9 @@ export function classifyAgent(
 ): AgentRow {
   const ageMs = Math.max(0, now - Date.parse(heartbeat.sentAt));
   const beats = ageMs / heartbeat.intervalMs;
+  // A sentAt that does not parse proves nothing about liveness: treat it as never heard from.
   const health: AgentHealth =
-    heartbeat.state === 'stopped' || beats > thresholds.downAfterBeats
+    heartbeat.state === 'stopped' || Number.isNaN(beats) || beats > thresholds.downAfterBeats
       ? 'down'
       : beats > thresholds.staleAfterBeats
         ? 'stale'

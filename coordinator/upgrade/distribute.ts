@@ -109,9 +109,14 @@ export async function distribute(input: DistributeInput): Promise<NodeOutcome[]>
     for (const node of [...pending]) finish({ node, ok: false, problem: 'run interrupted' });
   };
   input.signal.addEventListener('abort', onAbort, { once: true });
+  if (input.signal.aborted) onAbort();
 
   try {
-    await Promise.all(input.nodes.map((node, index) => sendJob(input, node, index, finish, log)));
+    await Promise.all(
+      input.nodes.map((node, index) =>
+        pending.has(node) ? sendJob(input, node, index, finish, (n) => pending.has(n), log) : Promise.resolve(),
+      ),
+    );
     if (pending.size > 0) await allDone;
   } finally {
     clearInterval(liveness);
@@ -127,6 +132,7 @@ async function sendJob(
   node: string,
   index: number,
   finish: (outcome: NodeOutcome) => void,
+  isPending: (node: string) => boolean,
   log: Logger,
 ): Promise<void> {
   const job: Job = {
@@ -146,7 +152,8 @@ async function sendJob(
       finish({ node, ok: false, problem: `agent refused the job: ${ack.reason ?? 'no reason given'}` });
       return;
     }
-    input.store.node(node, { status: 'running', phase: 'accepted' });
+    // The report may have overtaken the ack: never turn a finished node back into a running one.
+    if (isPending(node)) input.store.node(node, { status: 'running', phase: 'accepted' });
     log.info({ node, jobId: job.jobId }, 'job accepted');
   } catch (err) {
     finish({ node, ok: false, problem: `job not delivered: ${(err as Error).message}` });

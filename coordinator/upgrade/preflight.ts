@@ -93,12 +93,16 @@ async function checkAgents(input: PreflightInput, failures: PreflightFailure[]):
     if (targets.length === 0) {
       failures.push({
         check: 'agents',
-        message: 'no agent has announced itself: start `airlift agent` on every node',
+        message:
+          fleet.length === 0
+            ? 'no agent has announced itself: start `airlift agent` on every node'
+            : 'every registered agent was stopped: start `airlift agent` on the nodes',
       });
     }
   } else {
     targets = [];
-    for (const node of input.nodes) {
+    // A node listed twice would get two jobs, and the second is refused as busy.
+    for (const node of new Set(input.nodes)) {
       const row = fleet.find((r) => r.node === node);
       if (row === undefined) {
         failures.push({

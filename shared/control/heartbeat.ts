@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NODE_NAME } from './subjects.js';
 
 const runtimeFacts = z.object({
   kind: z.enum(['docker', 'containerd']),
@@ -22,7 +23,7 @@ const currentJob = z.object({
 /** What an agent says about itself every few seconds; the fleet registry stores the latest per node. */
 export const heartbeatSchema = z.object({
   v: z.literal(1),
-  node: z.string(),
+  node: z.string().regex(NODE_NAME),
   agentVersion: z.string(),
   startedAt: z.string(),
   sentAt: z.string(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nodeLoadReportSchema } from '../node-job/index.js';
+import { NODE_NAME } from './subjects.js';
 
 /** Phases a node job goes through, in order. */
 export const NODE_PHASES = ['accepted', 'loading', 'verifying', 'done'] as const;
@@ -21,7 +22,7 @@ export const jobEventSchema = z.object({
   v: z.literal(1),
   runId: z.string(),
   jobId: z.string(),
-  node: z.string(),
+  node: z.string().regex(NODE_NAME),
   seq: z.number().int().nonnegative(),
   at: z.string(),
   body: eventBody,

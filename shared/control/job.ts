@@ -60,7 +60,7 @@ export type Job = z.infer<typeof jobSchema>;
 export const jobAckSchema = z.object({
   v: z.literal(1),
   jobId: z.string(),
-  node: z.string(),
+  node: z.string().regex(NODE_NAME),
   accepted: z.boolean(),
   reason: z.string().optional(),
 });

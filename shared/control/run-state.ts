@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NODE_NAME } from './subjects.js';
 
 /** Phases of an upgrade run, in order; `failed` and `done` end it. */
 export const RUN_PHASES = [
@@ -39,7 +40,7 @@ export const runStateSchema = z.object({
   startedAt: z.string(),
   updatedAt: z.string(),
   phase: z.enum(RUN_PHASES),
-  nodes: z.record(z.string(), nodeState),
+  nodes: z.record(z.string().regex(NODE_NAME), nodeState),
   failure: z.object({ phase: z.string(), message: z.string() }).optional(),
 });
 export type RunState = z.infer<typeof runStateSchema>;

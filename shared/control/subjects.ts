@@ -7,7 +7,7 @@ export const WIRE_VERSION = 1 as const;
 const PREFIX = 'airlift.v1';
 
 /** Node names become subject tokens and KV keys: DNS-subdomain characters only (no `*`, `>` or spaces). */
-export const NODE_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9._-]{0,251}[a-zA-Z0-9])?$/;
+export const NODE_NAME = /^(?!.*\.\.)[a-zA-Z0-9]([a-zA-Z0-9._-]{0,251}[a-zA-Z0-9])?$/;
 /** Run ids likewise: the coordinator makes them from a timestamp and random suffix. */
 export const RUN_ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
 

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BusKvError, BusRequestError, BusUnavailableError, ConfigInvalidError } from '../../shared/errors/index.js';
+import {
+  BusKvError,
+  BusRequestError,
+  BusUnavailableError,
+  ConfigInvalidError,
+} from '../../shared/errors/index.js';
 import type { KvEntry } from '../../shared/bus/bus.js';
 import { MemoryNats, subjectMatches } from './memory-bus.js';
 
@@ -41,9 +46,10 @@ describe('MemoryNats (the in-memory Bus used by unit tests)', { timeout: 10_000 
     sub.unsubscribe();
     a.publish('x.3', text('three'));
     await a.flush();
-    assert.equal(got.at(-1), 'a x.3 three');
-    assert.equal(got.length, 5);
-    assert.throws(() => a.publish('x.*', text('')), TypeError);
+    assert.deepEqual(got.slice(4), ['a x.3 three'], 'only the remaining subscription got it');
+    assert.throws(() => {
+      a.publish('x.*', text(''));
+    }, TypeError);
     assert.throws(() => a.subscribe('x.>.y', () => undefined), TypeError);
   });
 
@@ -97,7 +103,9 @@ describe('MemoryNats (the in-memory Bus used by unit tests)', { timeout: 10_000 
     await first;
     assert.deepEqual(statuses, ['closed']);
     assert.equal(nats.interest('t'), 0);
-    assert.throws(() => bus.publish('t', text('')), BusUnavailableError);
+    assert.throws(() => {
+      bus.publish('t', text(''));
+    }, BusUnavailableError);
     await assert.rejects(bus.request('t', text(''), 10), BusUnavailableError);
   });
 

@@ -75,7 +75,9 @@ describe('FleetRegistry', { timeout: 10_000 }, () => {
     const now = Date.now();
     await kv.put(
       'node-a',
-      encodeMessage(heartbeat({ node: 'node-a', intervalMs: 1000, sentAt: new Date(now - 1500).toISOString() })),
+      encodeMessage(
+        heartbeat({ node: 'node-a', intervalMs: 1000, sentAt: new Date(now - 1500).toISOString() }),
+      ),
     );
     const strict = await FleetRegistry.open(bus, { staleAfterBeats: 1, downAfterBeats: 2 });
     assert.equal((await strict.get('node-a', now))?.health, 'stale');

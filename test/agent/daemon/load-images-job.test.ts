@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { JobProgress } from '../../../agent/daemon/job-progress.js';
+import { runLoadImagesJob } from '../../../agent/daemon/load-images-job.js';
+import { PieceShelf } from '../../../agent/daemon/piece-shelf.js';
+import { Subjects, decodeMessage, jobEventSchema, type JobEvent } from '../../../shared/control/index.js';
+import { silentLogger } from '../../../shared/logging/index.js';
+import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
+import { FakeEndpoint, PieceOrigin, PlanRuntime } from './daemon-kit.js';
+
+interface Run {
+  runtime: PlanRuntime;
+  events: JobEvent[];
+  subjects: Set<string>;
+  shelf: PieceShelf;
+  deps: Parameters<typeof runLoadImagesJob>[1];
+}
+
+describe('runLoadImagesJob', { timeout: 20_000 }, () => {
+  const origin = new PieceOrigin();
+  let tmp: TempDir;
+  let shelves = 0;
+
+  before(async () => {
+    tmp = makeTempDir('airlift-load-job');
+    await origin.start();
+  });
+  after(async () => {
+    await origin.stop();
+    await tmp.remove();
+  });
+
+  function setup(): Run {
+    const runtime = new PlanRuntime();
+    const events: JobEvent[] = [];
+    const subjects = new Set<string>();
+    const shelf = new PieceShelf(`${tmp.path}/shelf-${++shelves}`, new FakeEndpoint(), silentLogger());
+    return {
+      runtime,
+      events,
+      subjects,
+      shelf,
+      deps: {
+        node: 'node-a',
+        runtime,
+        shelf,
+        stallMs: 10_000,
+        logger: silentLogger(),
+        publish: (subject, data) => {
+          subjects.add(subject);
+          events.push(decodeMessage(jobEventSchema, subject, data));
+        },
+      },
+    };
+  }
+
+  it('fetches, imports, retags and verifies, publishing numbered events on the node’s subject', async () => {
+    const run = setup();
+    const job = origin.job();
+    let tracker: JobProgress | undefined;
+    const report = await runLoadImagesJob(job, run.deps, new AbortController().signal, (p) => (tracker = p));
+    await run.shelf.close();
+    assert.equal(report.ok, true, JSON.stringify(report.error));
+    assert.equal(report.bytesLoaded, origin.bytes.length);
+    assert.equal(report.transfer?.piecesReceived, 3);
+    assert.deepEqual([...run.subjects], [Subjects.events(job.runId, 'node-a')]);
+    assert.deepEqual(
+      run.events.map((e) => e.seq),
+      run.events.map((_, i) => i),
+    );
+    const last = run.events.at(-1)?.body;
+    assert.ok(last?.type === 'report');
+    assert.deepEqual(last.report, report);
+    assert.deepEqual(
+      run.runtime.calls.filter((c) => c.startsWith('tag')),
+      [
+        'tag release.daocloud.io/k/api:v1 10.6.0.1/k/api:v1',
+        'tag release.daocloud.io/k/ui:v1 10.6.0.1/k/ui:v1',
+      ],
+    );
+    assert.equal(tracker?.snapshot().phase, 'done');
+    assert.equal(tracker.snapshot().bytesDone, origin.bytes.length);
+  });
+
+  it('skips the transfer when allowed and every target is already verified', async () => {
+    const run = setup();
+    for (const e of origin.job().payload.plan.entries)
+      run.runtime.images.set(e.target, { configDigest: e.configDigest, usable: true });
+    const fetchesBefore = origin.server.stats().nodes['node-a']?.fetches ?? 0;
+    const report = await runLoadImagesJob(
+      origin.job({}, { skipIfVerified: true }),
+      run.deps,
+      new AbortController().signal,
+      () => undefined,
+    );
+    await run.shelf.close();
+    assert.equal(report.ok, true);
+    assert.equal(report.bytesLoaded, 0);
+    assert.equal(report.transfer, undefined);
+    assert.equal(origin.server.stats().nodes['node-a']?.fetches ?? 0, fetchesBefore);
+    assert.deepEqual(
+      run.events.map((e) => (e.body.type === 'phase' ? e.body.phase : e.body.type)),
+      ['verifying', 'done', 'report'],
+    );
+  });
+
+  it('stops when the agent aborts it, and reports the job failed', async () => {
+    const run = setup();
+    origin.hold();
+    const abort = new AbortController();
+    const running = runLoadImagesJob(origin.job(), run.deps, abort.signal, () => undefined);
+    await sleep(50);
+    abort.abort(new Error('agent stopping'));
+    const report = await running;
+    origin.release();
+    await run.shelf.close();
+    assert.equal(report.ok, false);
+    assert.ok(report.error !== undefined);
+    assert.ok(report.images.every((i) => !i.verified));
+    assert.equal(run.events.at(-1)?.body.type, 'report');
+  });
+
+  it('gives up after the job’s own timeoutMs, even after a garbage collection', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const run = setup();
+    origin.hold();
+    let running: ReturnType<typeof runLoadImagesJob> | undefined;
+    try {
+      running = runLoadImagesJob(
+        origin.job({}, { timeoutMs: 100 }),
+        run.deps,
+        new AbortController().signal,
+        () => undefined,
+      );
+      await sleep(20);
+      gc();
+      const outcome = await Promise.race([running, sleep(1500, 'still running' as const)]);
+      assert.notEqual(outcome, 'still running', 'the job ignored its timeout');
+      assert.ok(typeof outcome !== 'string' && !outcome.ok);
+    } finally {
+      origin.release();
+      await running;
+      await run.shelf.close();
+    }
+  });
+});
