@@ -114,7 +114,9 @@ export async function distribute(input: DistributeInput): Promise<NodeOutcome[]>
   try {
     await Promise.all(
       input.nodes.map((node, index) =>
-        pending.has(node) ? sendJob(input, node, index, finish, (n) => pending.has(n), log) : Promise.resolve(),
+        pending.has(node)
+          ? sendJob(input, node, index, finish, (n) => pending.has(n), log)
+          : Promise.resolve(),
       ),
     );
     if (pending.size > 0) await allDone;

@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+
+/** The phases a sweep step can run, in the order they run. */
+export const PHASES = ['floor', 'baseline', 'airlift', 'star'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+/** What one bench invocation measures. */
+export interface BenchOptions {
+  readonly nodes: readonly number[];
+  /** Target size of images.tar; the real size is reported (tar framing adds a little). */
+  readonly sizeMiB: number;
+  /** Every node's link, both directions, Mbit/s (10^6 bit/s). */
+  readonly rateMbit: number;
+  /** The coordinator's own link; default rateMbit, a spark node with the same NIC as the others. */
+  readonly coordinatorRateMbit: number;
+  readonly pieceMiB: number;
+  readonly phases: readonly PhaseName[];
+  readonly json: boolean;
+}
+
+// Why these: docs/benchmarks.md. In short: S/B ≈ 10.7 s keeps the phases that take N·S/B (star and the
+// baseline; ΣN = 29 over the default sweep) near 5.5 minutes each; 16 imports of 32 MiB at once take about
+// 6 s of this 2-core machine, so the link term stays the larger one of T_floor at every N; and 1 MiB
+// pieces keep a piece's time per relay hop (0.34 s at 25 Mbit/s) small next to S/B, as 4 MiB pieces are
+// next to a multi-GB archive on a real network.
+export const DEFAULTS = {
+  nodes: [1, 4, 8, 16],
+  sizeMiB: 32,
+  rateMbit: 25,
+  pieceMiB: 1,
+} as const;
+
+export const USAGE = `usage: npm run bench:fleet -- [options]
+  --nodes 1,4,8,16          fleet sizes to sweep
+  --size-mib ${DEFAULTS.sizeMiB}             size of images.tar (S)
+  --rate-mbit ${DEFAULTS.rateMbit}            each node's link, both directions (B)
+  --coordinator-rate-mbit B the coordinator's link (default: B)
+  --piece-mib ${DEFAULTS.pieceMiB}             airlift piece size
+  --phases floor,baseline,airlift,star
+  --json                    print one JSON document instead of tables`;
+
+/** Parses argv (without node and script); throws with the usage text on anything unknown or invalid. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      nodes: { type: 'string' },
+      'size-mib': { type: 'string' },
+      'rate-mbit': { type: 'string' },
+      'coordinator-rate-mbit': { type: 'string' },
+      'piece-mib': { type: 'string' },
+      phases: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help === true) throw new UsageError('');
+  const rateMbit = positive('--rate-mbit', values['rate-mbit'], DEFAULTS.rateMbit);
+  const nodes = list(values.nodes, DEFAULTS.nodes.map(String)).map((n) => positive('--nodes', n, 1));
+  if (nodes.some((n) => !Number.isInteger(n) || n > 200)) throw new UsageError('--nodes: integers 1..200');
+  const phases = list(values.phases, [...PHASES]);
+  for (const phase of phases) {
+    if (!(PHASES as readonly string[]).includes(phase)) throw new UsageError(`unknown phase ${phase}`);
+  }
+  return {
+    nodes,
+    sizeMiB: positive('--size-mib', values['size-mib'], DEFAULTS.sizeMiB),
+    rateMbit,
+    coordinatorRateMbit: positive('--coordinator-rate-mbit', values['coordinator-rate-mbit'], rateMbit),
+    pieceMiB: positive('--piece-mib', values['piece-mib'], DEFAULTS.pieceMiB),
+    phases: PHASES.filter((phase) => phases.includes(phase)),
+    json: values.json === true,
+  };
+}
+
+/** A command-line mistake: main prints the message and the usage, and exits 2. */
+export class UsageError extends Error {}
+
+function list(text: string | undefined, fallback: readonly string[]): string[] {
+  return text === undefined ? [...fallback] : text.split(',').filter((item) => item !== '');
+}
+
+function positive(flag: string, text: string | number | undefined, fallback: number): number {
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`${flag}: expected a positive number`);
+  return value;
+}
