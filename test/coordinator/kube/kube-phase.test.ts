@@ -213,7 +213,7 @@ describe('runKubePhase with the stand-ins and the sample bundle', () => {
     const err = await expectStop(options, 'helm-upgrade', [
       'UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress',
       `bak.yaml is kept at ${bak}`,
-      '`airlift resume`',
+      '`airlift resume',
       `helm history ${RELEASE} -n ${NS}`,
     ]);
     assert.equal(err.exitCode, 1);
