@@ -44,6 +44,8 @@ export interface ContainerRuntime {
   tag(source: string, target: string, signal?: AbortSignal): Promise<void>;
   /** The image a full reference names, or undefined when the runtime has no such reference. */
   inspect(reference: string, signal?: AbortSignal): Promise<RuntimeImage | undefined>;
+  /** inspect() for many references at once (one listing where the runtime allows); absent ones are left out. */
+  inspectAll(references: readonly string[], signal?: AbortSignal): Promise<Map<string, RuntimeImage>>;
   /** Removes a reference (not the content other references share); no error when absent. */
   untag(reference: string, signal?: AbortSignal): Promise<void>;
   /** Releases connections; idempotent. */

@@ -112,6 +112,15 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async inspectAll(references: readonly string[], signal?: AbortSignal): Promise<Map<string, RuntimeImage>> {
+    const found = new Map<string, RuntimeImage>();
+    for (const reference of references) {
+      const image = await this.inspect(reference, signal);
+      if (image !== undefined) found.set(reference, image);
+    }
+    return found;
+  }
+
   async untag(reference: string, signal?: AbortSignal): Promise<void> {
     try {
       await this.docker

@@ -21,6 +21,8 @@ export interface NodeOutcome {
   readonly report?: NodeLoadReport;
   /** Why the node failed, in one line an operator can act on. */
   readonly problem?: string;
+  /** When the coordinator learned the outcome (ISO time): the node's finish line, for timings. */
+  readonly settledAt?: string;
 }
 
 /** Everything the distribution step needs. */
@@ -55,7 +57,7 @@ export async function distribute(input: DistributeInput): Promise<NodeOutcome[]>
   const allDone = new Promise<void>((resolve) => (settle = resolve));
   const finish = (outcome: NodeOutcome): void => {
     if (!pending.delete(outcome.node)) return;
-    outcomes.set(outcome.node, outcome);
+    outcomes.set(outcome.node, { ...outcome, settledAt: new Date().toISOString() });
     input.store.node(outcome.node, {
       status: outcome.ok ? 'verified' : 'failed',
       ...(outcome.report === undefined

@@ -51,6 +51,16 @@ export class FakeRuntime implements ContainerRuntime {
     return Promise.resolve(image === undefined ? undefined : { reference, ...image });
   }
 
+  async inspectAll(references: readonly string[]): Promise<Map<string, RuntimeImage>> {
+    this.calls.push('inspectAll');
+    const found = new Map<string, RuntimeImage>();
+    for (const reference of references) {
+      const image = await this.inspect(reference);
+      if (image !== undefined) found.set(reference, image);
+    }
+    return found;
+  }
+
   untag(reference: string): Promise<void> {
     this.images.delete(reference);
     return Promise.resolve();
