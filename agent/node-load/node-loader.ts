@@ -7,7 +7,7 @@ import type {
   RetagPlan,
   RetagPlanEntry,
 } from '../../shared/node-job/index.js';
-import type { ContainerRuntime, RuntimeInfo } from '../runtime/index.js';
+import type { ContainerRuntime, RuntimeImage, RuntimeInfo } from '../runtime/index.js';
 
 /** Progress of a node job, for CLIs and (later) the control plane. */
 export type NodeLoadEvent =
@@ -54,33 +54,49 @@ export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
     ...(info.namespace === undefined ? {} : { namespace: info.namespace }),
   };
   try {
-    if (job.skipIfVerified === true && job.plan.entries.length > 0 && (await allVerified(job))) {
+    const before =
+      job.skipIfVerified === true && job.plan.entries.length > 0 ? await targetsNow(job) : undefined;
+    if (before !== undefined && allVerified(job, before)) {
       job.onEvent?.({ phase: 'skip', reason: 'every target is already present with the right image' });
       log?.info('every image already verified; load skipped');
-      const images = await Promise.all(job.plan.entries.map((entry) => verifyEntry(job, entry, true, true)));
+      const images = job.plan.entries.map((entry) =>
+        verifyEntry(entry, before.get(entry.target), true, true),
+      );
       return report(job, runtime, started, 0, 0, images);
     }
     const loadResult = await job.runtime.load(job.openArchive(job.runtime.kind), job.signal);
     job.onEvent?.({ phase: 'load', bytes: loadResult.bytes });
     log?.info({ bytes: loadResult.bytes, ms: loadResult.durationMs }, 'archive loaded');
-    const images: ImageLoadOutcome[] = [];
+    const present = await job.runtime.inspectAll(
+      job.plan.entries.map((e) => e.source),
+      job.signal,
+    );
+    const problems = new Map<RetagPlanEntry, string>();
+    const retagged = new Set<RetagPlanEntry>();
     for (const entry of job.plan.entries) {
-      const present = (await job.runtime.inspect(entry.source, job.signal)) !== undefined;
-      let retagged = entry.source === entry.target;
-      let problem: string | undefined;
-      if (present && !retagged) {
+      if (entry.source === entry.target) retagged.add(entry);
+      else if (present.has(entry.source)) {
         job.onEvent?.({ phase: 'retag', source: entry.source, target: entry.target });
         try {
           await job.runtime.tag(entry.source, entry.target, job.signal);
-          retagged = true;
+          retagged.add(entry);
         } catch (err) {
-          problem = messageOf(err);
+          problems.set(entry, messageOf(err));
         }
       }
-      const outcome = await verifyEntry(job, entry, present, retagged, problem);
-      job.onEvent?.({ phase: 'verify', outcome });
-      images.push(outcome);
     }
+    const targets = await targetsNow(job);
+    const images: ImageLoadOutcome[] = job.plan.entries.map((entry) => {
+      const outcome = verifyEntry(
+        entry,
+        targets.get(entry.target),
+        present.has(entry.source),
+        retagged.has(entry),
+        problems.get(entry),
+      );
+      job.onEvent?.({ phase: 'verify', outcome });
+      return outcome;
+    });
     return report(job, runtime, started, loadResult.bytes, loadResult.durationMs, images);
   } catch (err) {
     log?.warn({ code: err instanceof AirliftError ? err.code : 'UNEXPECTED' }, 'node load failed');
@@ -88,22 +104,28 @@ export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
   }
 }
 
-async function allVerified(job: NodeLoadJob): Promise<boolean> {
-  for (const entry of job.plan.entries) {
-    const found = await job.runtime.inspect(entry.target, job.signal);
-    if (found?.configDigest !== entry.configDigest || !found.usable) return false;
-  }
-  return true;
+// One listing for all targets: per-reference queries cost a process start each on containerd.
+function targetsNow(job: NodeLoadJob): Promise<Map<string, RuntimeImage>> {
+  return job.runtime.inspectAll(
+    job.plan.entries.map((e) => e.target),
+    job.signal,
+  );
 }
 
-async function verifyEntry(
-  job: NodeLoadJob,
+function allVerified(job: NodeLoadJob, targets: ReadonlyMap<string, RuntimeImage>): boolean {
+  return job.plan.entries.every((entry) => {
+    const found = targets.get(entry.target);
+    return found?.configDigest === entry.configDigest && found.usable;
+  });
+}
+
+function verifyEntry(
   entry: RetagPlanEntry,
+  found: RuntimeImage | undefined,
   loaded: boolean,
   retagged: boolean,
   problem?: string,
-): Promise<ImageLoadOutcome> {
-  const found = await job.runtime.inspect(entry.target, job.signal);
+): ImageLoadOutcome {
   const verified = found?.configDigest === entry.configDigest && found.usable;
   const why =
     problem ??

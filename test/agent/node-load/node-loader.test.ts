@@ -44,7 +44,7 @@ describe('runNodeLoad', () => {
     );
     assert.deepEqual(
       events.map((e) => e.phase),
-      ['load', 'retag', 'verify', 'retag', 'verify'],
+      ['load', 'retag', 'retag', 'verify', 'verify'],
     );
   });
 
