@@ -27,7 +27,7 @@ export const DEFAULTS = {
   nodes: [1, 4, 8, 16],
   sizeMiB: 32,
   rateMbit: 25,
-  pieceMiB: 1,
+  pieceMiB: 0.25,
 } as const;
 
 export const USAGE = `usage: npm run bench:fleet -- [options]
