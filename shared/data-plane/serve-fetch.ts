@@ -1,7 +1,7 @@
 import { status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { ByteSource } from '../tar/index.js';
-import { ARCHIVE_ID_PATTERN } from './archive-wire.js';
+import { failCall, lookupArchive, stopSignalFor } from './serve-call.js';
 import { WriteWindow } from './write-window.js';
 import type { ArchiveChunk } from './generated/airlift/data/v1/ArchiveChunk.js';
 import type { FetchRequest__Output } from './generated/airlift/data/v1/FetchRequest.js';
@@ -27,24 +27,12 @@ export async function serveFetch(call: FetchCall, ctx: FetchServeContext): Promi
   const who = node === '' ? '(anonymous)' : node;
   const log = ctx.logger.child({ archiveId, node: who, runId, offset, length });
 
-  if (!ARCHIVE_ID_PATTERN.test(archiveId)) {
-    fail(
-      call,
-      GrpcStatus.INVALID_ARGUMENT,
-      `archive id ${JSON.stringify(archiveId)} is not a sha256 hex digest`,
-    );
-    return;
-  }
-  const source = ctx.lookup(archiveId);
-  if (source === undefined) {
-    log.warn('fetch of an archive this server does not serve');
-    fail(call, GrpcStatus.NOT_FOUND, `archive ${archiveId} is not served here`);
-    return;
-  }
+  const source = lookupArchive(call, archiveId, ctx.lookup);
+  if (source === undefined) return;
   const wanted = length === 0 ? source.size - offset : length;
   if (offset > source.size || offset + wanted > source.size) {
     const asked = length === 0 ? `offset ${offset}` : `range [${offset}, ${offset + length})`;
-    fail(
+    failCall(
       call,
       GrpcStatus.OUT_OF_RANGE,
       `${asked} is past the end of archive ${archiveId} (${source.size} bytes)`,
@@ -53,14 +41,7 @@ export async function serveFetch(call: FetchCall, ctx: FetchServeContext): Promi
   }
 
   // Either the client going away or the server being forced down stops the read at once.
-  const stop = new AbortController();
-  const onCancelled = (): void => {
-    stop.abort();
-  };
-  call.once('cancelled', onCancelled);
-  ctx.shutdown.addEventListener('abort', onCancelled, { once: true });
-  if (call.cancelled || ctx.shutdown.aborted) stop.abort();
-
+  const stop = stopSignalFor(call, ctx.shutdown);
   ctx.stats.begin(who);
   const started = performance.now();
   const input = source.stream(offset, wanted);
@@ -85,13 +66,16 @@ export async function serveFetch(call: FetchCall, ctx: FetchServeContext): Promi
     if (!stop.signal.aborted) {
       log.error({ err }, 'reading the archive failed');
       ctx.stats.finish(who, 'failed');
-      fail(call, GrpcStatus.INTERNAL, `reading archive ${archiveId} on the server failed: ${String(err)}`);
+      failCall(
+        call,
+        GrpcStatus.INTERNAL,
+        `reading archive ${archiveId} on the server failed: ${String(err)}`,
+      );
       return;
     }
   } finally {
     input.destroy();
-    call.off('cancelled', onCancelled);
-    ctx.shutdown.removeEventListener('abort', onCancelled);
+    stop.dispose();
   }
 
   if (stop.signal.aborted) {
@@ -103,16 +87,11 @@ export async function serveFetch(call: FetchCall, ctx: FetchServeContext): Promi
     // The source shrank under us (file truncated): say so rather than end a short stream with OK.
     log.error({ sentUpTo: position }, 'archive source ended early');
     ctx.stats.finish(who, 'failed');
-    fail(call, GrpcStatus.DATA_LOSS, `archive ${archiveId} ended at byte ${position} on the server`);
+    failCall(call, GrpcStatus.DATA_LOSS, `archive ${archiveId} ended at byte ${position} on the server`);
     return;
   }
   call.end();
   ctx.stats.finish(who, 'completed');
   const seconds = (performance.now() - started) / 1000;
   log.info({ bytes: wanted, seconds, mbPerSecond: Math.round(wanted / 1e6 / seconds) }, 'fetch served');
-}
-
-function fail(call: FetchCall, code: GrpcStatus, details: string): void {
-  // grpc-js turns an 'error' event on a server stream into the call's final status.
-  call.emit('error', { code, details });
 }

@@ -1,10 +1,10 @@
 import { status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { ARCHIVE_ID_PATTERN } from './archive-wire.js';
 import type { FetchPiecesRequest__Output } from './generated/airlift/data/v1/FetchPiecesRequest.js';
 import type { Piece } from './generated/airlift/data/v1/Piece.js';
 import type { PieceSource } from './piece-source.js';
 import type { ServeStats } from './serve-stats.js';
+import { failCall, lookupArchive, stopSignalFor } from './serve-call.js';
 import { WriteWindow } from './write-window.js';
 
 /** What a FetchPieces call needs from the server that accepted it. */
@@ -27,34 +27,17 @@ export async function servePieces(call: PiecesCall, ctx: PiecesServeContext): Pr
   const { archiveId, fromPiece, node, runId } = call.request;
   const who = node === '' ? '(anonymous)' : node;
   const log = ctx.logger.child({ archiveId, node: who, runId, fromPiece });
-  if (!ARCHIVE_ID_PATTERN.test(archiveId)) {
-    fail(
-      call,
-      GrpcStatus.INVALID_ARGUMENT,
-      `archive id ${JSON.stringify(archiveId)} is not a sha256 hex digest`,
-    );
-    return;
-  }
-  const source = ctx.lookup(archiveId);
-  if (source === undefined) {
-    fail(call, GrpcStatus.NOT_FOUND, `archive ${archiveId} is not served here`);
-    return;
-  }
+  const source = lookupArchive(call, archiveId, ctx.lookup);
+  if (source === undefined) return;
   if (fromPiece >= source.pieceCount) {
-    fail(
+    failCall(
       call,
       GrpcStatus.OUT_OF_RANGE,
       `piece ${fromPiece} is past the last piece (${source.pieceCount - 1})`,
     );
     return;
   }
-  const stop = new AbortController();
-  const onCancelled = (): void => {
-    stop.abort(new Error('cancelled'));
-  };
-  call.once('cancelled', onCancelled);
-  ctx.shutdown.addEventListener('abort', onCancelled, { once: true });
-  if (call.cancelled || ctx.shutdown.aborted) onCancelled();
+  const stop = stopSignalFor(call, ctx.shutdown);
   ctx.stats.begin(who);
   const inFlight = new WriteWindow(ctx.maxBufferedBytes);
   let index = fromPiece;
@@ -72,7 +55,7 @@ export async function servePieces(call: PiecesCall, ctx: PiecesServeContext): Pr
     if (!stop.signal.aborted) {
       log.error({ err, index }, 'reading a piece failed');
       ctx.stats.finish(who, 'failed');
-      fail(
+      failCall(
         call,
         GrpcStatus.INTERNAL,
         `reading piece ${index} of archive ${archiveId} failed: ${String(err)}`,
@@ -80,8 +63,7 @@ export async function servePieces(call: PiecesCall, ctx: PiecesServeContext): Pr
       return;
     }
   } finally {
-    call.off('cancelled', onCancelled);
-    ctx.shutdown.removeEventListener('abort', onCancelled);
+    stop.dispose();
   }
   if (stop.signal.aborted) {
     log.info({ sentUpTo: index }, 'piece fetch cancelled');
@@ -91,8 +73,4 @@ export async function servePieces(call: PiecesCall, ctx: PiecesServeContext): Pr
   call.end();
   ctx.stats.finish(who, 'completed');
   log.info({ pieces: source.pieceCount - fromPiece }, 'pieces served');
-}
-
-function fail(call: PiecesCall, code: GrpcStatus, details: string): void {
-  call.emit('error', { code, details });
 }
