@@ -18,6 +18,9 @@ import { runLoadImagesJob } from './load-images-job.js';
 import { PieceShelf, type PieceRegistry } from './piece-shelf.js';
 import { diskFacts, runtimeFacts } from './node-facts.js';
 
+/** How often the heartbeat asks the runtime whether it answers (a failed probe is retried next beat). */
+const RUNTIME_PROBE_MS = 10_000;
+
 /** The agent's gRPC endpoint as the daemon sees it: it also serves the pieces this node holds. */
 export interface AgentEndpoint extends PieceRegistry {
   /** Starts serving; resolves with the host:port others reach it at. */
@@ -64,6 +67,7 @@ export class AgentDaemon {
     { progress: JobProgress | undefined; done: Promise<unknown>; abort: AbortController } | undefined;
   private stopping: Promise<void> | undefined;
   private beating: Promise<void> = Promise.resolve();
+  private lastRuntime: { at: number; facts: Heartbeat['runtime'] } | undefined;
   private readonly startedAt = new Date().toISOString();
   private readonly log: Logger;
   private readonly shelf: PieceShelf;
@@ -189,6 +193,22 @@ export class AgentDaemon {
     return this.beating;
   }
 
+  /**
+   * The runtime's facts, probed at most every RUNTIME_PROBE_MS: each containerd probe starts a ctr
+   * process, and at one heartbeat a second that alone took a third of a small node's CPU. While a
+   * job runs the job itself proves the runtime answers, so the last facts stand.
+   */
+  private async runtimeFactsNow(): Promise<Heartbeat['runtime']> {
+    const now = performance.now();
+    const last = this.lastRuntime;
+    const fresh =
+      last !== undefined && (now - last.at < RUNTIME_PROBE_MS || (this.state === 'busy' && last.facts.ok));
+    if (fresh && this.state !== 'draining' && this.state !== 'stopped') return last.facts;
+    const facts = await runtimeFacts(this.deps.runtime, Math.min(3000, this.settings.heartbeatIntervalMs));
+    this.lastRuntime = { at: now, facts };
+    return facts;
+  }
+
   private async beatOnce(): Promise<void> {
     if (this.bus === undefined || this.fleet === undefined) return;
     try {
@@ -201,7 +221,7 @@ export class AgentDaemon {
         sentAt: new Date().toISOString(),
         intervalMs: this.settings.heartbeatIntervalMs,
         state: this.state,
-        runtime: await runtimeFacts(this.deps.runtime, Math.min(3000, this.settings.heartbeatIntervalMs)),
+        runtime: await this.runtimeFactsNow(),
         disk: await diskFacts(this.settings.dataDir),
         grpcAddress: this.grpcAddress,
         ...(progress === undefined ? {} : { job: progress }),
