@@ -20,7 +20,7 @@ export class FleetRegistry {
   /** Every agent, sorted by node name; malformed entries are skipped and logged. */
   async list(now = Date.now()): Promise<AgentRow[]> {
     const rows: AgentRow[] = [];
-    for (const key of (await this.kv.keys()).sort()) {
+    for (const key of [...new Set(await this.kv.keys())].sort()) {
       const row = await this.get(key, now);
       if (row !== undefined) rows.push(row);
     }

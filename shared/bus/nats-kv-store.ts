@@ -50,9 +50,11 @@ export class NatsKvStore implements KvStore {
 
   async keys(): Promise<string[]> {
     try {
-      const keys: string[] = [];
-      for await (const key of await this.kv.keys()) keys.push(key);
-      return keys;
+      // nats.js lists keys with a consumer over the stream: a key written while the listing runs (an
+      // agent's heartbeat) comes back twice. Seen at 16 agents as a node sent two jobs.
+      const keys = new Set<string>();
+      for await (const key of await this.kv.keys()) keys.add(key);
+      return [...keys];
     } catch (error) {
       throw this.fail(error, undefined, 'listing keys');
     }
