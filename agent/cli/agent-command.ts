@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { connectBus } from '../../shared/bus/index.js';
 import {
   addNatsOptions,
+  advertisedAddress,
+  parseDuration,
   ExitCode,
   natsOptionsFrom,
   runCommand,
@@ -90,11 +92,11 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
   const daemon = new AgentDaemon(
     {
       node: flags.node,
-      heartbeatIntervalMs: parseMs(flags.heartbeat, '--heartbeat'),
+      heartbeatIntervalMs: parseDuration(flags.heartbeat, '--heartbeat'),
       dataDir: flags.dataDir ?? DEFAULT_DATA_DIRS[runtime.kind],
-      drainTimeoutMs: parseMs(flags.drainTimeout, '--drain-timeout'),
+      drainTimeoutMs: parseDuration(flags.drainTimeout, '--drain-timeout'),
       spoolDir: flags.spoolDir,
-      stallMs: parseMs(flags.stallTimeout, '--stall-timeout'),
+      stallMs: parseDuration(flags.stallTimeout, '--stall-timeout'),
       ...(maxRate === undefined ? {} : { maxRate: new TokenBucket(maxRate) }),
     },
     {
@@ -107,7 +109,7 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
       endpoint: {
         start: async () => {
           const bound = await server.start();
-          return flags.grpcAdvertise ?? advertise(bound);
+          return flags.grpcAdvertise ?? advertisedAddress(bound);
         },
         stop: () => server.stop(),
         registerPieces: (id, source) => {
@@ -130,25 +132,4 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
   output.err(`airlift agent ${flags.node}: running (${runtime.kind}); stop with SIGTERM`);
   await stopped;
   return ExitCode.Ok;
-}
-
-function parseMs(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (m?.[1] === undefined)
-    throw new ConfigInvalidError(
-      'command line',
-      flag,
-      `${JSON.stringify(text)} is not a duration such as 5s`,
-    );
-  const factor = m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000;
-  return Math.max(1, Math.round(Number(m[1]) * factor));
-}
-
-// 0.0.0.0 is where we listen, not where others reach us: offer this host's name instead.
-function advertise(bound: string): string {
-  const at = bound.lastIndexOf(':');
-  const host = bound.slice(0, at);
-  return host === '0.0.0.0' || host === '[::]' || host === '::'
-    ? `${hostname()}:${bound.slice(at + 1)}`
-    : bound;
 }

@@ -1,10 +1,9 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
-import { runCommand, type CliOutput } from '../../shared/cli/index.js';
+import { parseDuration, runCommand, type CliOutput } from '../../shared/cli/index.js';
 import { Buckets, decodeMessage, RUN_ID, runStateSchema, type RunState } from '../../shared/control/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import type { UpgradeRequest } from '../upgrade/upgrade-request.js';
-import { parseDuration } from './duration.js';
 import {
   addSessionOptions,
   parsePieceSize,

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
-import { runCommand, type CliOutput } from '../../shared/cli/index.js';
+import { parseDuration, runCommand, type CliOutput } from '../../shared/cli/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
-import { parseDuration } from './duration.js';
 import {
   addSessionOptions,
   parsePieceSize,

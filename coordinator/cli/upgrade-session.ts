@@ -1,8 +1,13 @@
-import { hostname } from 'node:os';
 import { Option, type Command } from 'commander';
 import type { Logger } from 'pino';
 import { connectBus, type Bus } from '../../shared/bus/index.js';
-import { addNatsOptions, natsOptionsFrom, type CliOutput, type NatsFlags } from '../../shared/cli/index.js';
+import {
+  addNatsOptions,
+  advertisedAddress,
+  natsOptionsFrom,
+  type CliOutput,
+  type NatsFlags,
+} from '../../shared/cli/index.js';
 import { ExecaRunner } from '../../shared/exec/index.js';
 import { ArchiveServer } from '../data-plane/index.js';
 import { wholeArchivePieces } from '../../shared/data-plane/index.js';
@@ -80,7 +85,7 @@ export async function runUpgradeSession(
   try {
     const request = await requestFrom(bus);
     const bound = request.dryRun ? flags.listen : await server.start();
-    const advertisedAddress = flags.advertise ?? advertise(bound);
+    const agentsDial = flags.advertise ?? advertisedAddress(bound);
     return await runUpgrade(request, {
       bus,
       kube,
@@ -90,7 +95,7 @@ export async function runUpgradeSession(
           server.registerPieces(id, wholeArchivePieces(source, pieceSize));
         },
         unregister: (id) => server.unregister(id),
-        advertisedAddress,
+        advertisedAddress: agentsDial,
       },
       output,
       view: (targets, total) =>
@@ -108,13 +113,6 @@ export async function runUpgradeSession(
     await server.stop();
     await bus.drain();
   }
-}
-
-// 0.0.0.0 is where we listen, not where agents can reach us: offer this host's name instead.
-function advertise(bound: string): string {
-  const port = bound.slice(bound.lastIndexOf(':') + 1);
-  const host = bound.slice(0, bound.lastIndexOf(':'));
-  return host === '0.0.0.0' || host === '[::]' || host === '::' ? `${hostname()}:${port}` : bound;
 }
 
 /** `4MiB`, `1MiB`, `262144`… as bytes; must be a piece size the manifest accepts. */

@@ -2,3 +2,5 @@ export { ExitCode, exitCodeFor } from './exit-codes.js';
 export { formatBytes, formatDuration, shortDigest } from './format.js';
 export { runCommand, processOutput, type CliOutput } from './run-command.js';
 export { addNatsOptions, natsOptionsFrom, DEFAULT_NATS_URL, type NatsFlags } from './nats-options.js';
+export { parseDuration } from './duration.js';
+export { advertisedAddress } from './advertise.js';

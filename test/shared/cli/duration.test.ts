@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDuration } from '../../../coordinator/cli/duration.js';
+import { parseDuration } from '../../../shared/cli/index.js';
 import { ConfigInvalidError, ErrorCode } from '../../../shared/errors/index.js';
 import { assertAirliftError, thrownBy } from '../../helpers/airlift-error-assertions.js';
 
