@@ -67,15 +67,14 @@ export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
     const loadResult = await job.runtime.load(job.openArchive(job.runtime.kind), job.signal);
     job.onEvent?.({ phase: 'load', bytes: loadResult.bytes });
     log?.info({ bytes: loadResult.bytes, ms: loadResult.durationMs }, 'archive loaded');
-    const present = await job.runtime.inspectAll(
-      job.plan.entries.map((e) => e.source),
-      job.signal,
-    );
+    // Tag straight away: a listing of the sources first would cost every node one more ctr process
+    // (a fork of the agent plus containerd's work) in the verification tail. Only when a tag fails does
+    // one listing tell "the archive did not deliver it" from "tagging failed".
     const problems = new Map<RetagPlanEntry, string>();
     const retagged = new Set<RetagPlanEntry>();
     for (const entry of job.plan.entries) {
       if (entry.source === entry.target) retagged.add(entry);
-      else if (present.has(entry.source)) {
+      else {
         job.onEvent?.({ phase: 'retag', source: entry.source, target: entry.target });
         try {
           await job.runtime.tag(entry.source, entry.target, job.signal);
@@ -85,14 +84,26 @@ export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
         }
       }
     }
+    const present =
+      problems.size === 0
+        ? undefined
+        : await job.runtime.inspectAll(
+            [...problems.keys()].map((e) => e.source),
+            job.signal,
+          );
+    const loaded = (entry: RetagPlanEntry, found: RuntimeImage | undefined): boolean =>
+      entry.source === entry.target
+        ? found !== undefined
+        : retagged.has(entry) || present?.has(entry.source) === true;
     const targets = await targetsNow(job);
     const images: ImageLoadOutcome[] = job.plan.entries.map((entry) => {
+      const found = targets.get(entry.target);
       const outcome = verifyEntry(
         entry,
-        targets.get(entry.target),
-        present.has(entry.source),
+        found,
+        loaded(entry, found),
         retagged.has(entry),
-        problems.get(entry),
+        loaded(entry, found) ? problems.get(entry) : undefined,
       );
       job.onEvent?.({ phase: 'verify', outcome });
       return outcome;

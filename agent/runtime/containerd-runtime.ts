@@ -11,7 +11,7 @@ import type { CommandRunner } from '../../shared/exec/index.js';
 import { formatReference, parseReference } from '../../shared/reference/index.js';
 import type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo } from './container-runtime.js';
 import { countBytes } from './counting-stream.js';
-import { configDigestOf, parseImageCheck } from './ctr-output.js';
+import { configDigestOf, parseConfigLabels, parseImageCheck } from './ctr-output.js';
 
 /** containerd's socket on kubeadm/DCE nodes. */
 export const DEFAULT_CONTAINERD_ADDRESS = '/run/containerd/containerd.sock';
@@ -30,6 +30,8 @@ export interface ContainerdRuntimeOptions {
   /** Longest an import may take; multi-GB archives on slow disks need minutes. */
   readonly importTimeoutMs?: number;
   readonly commandTimeoutMs?: number;
+  /** How long a successful `ctr version` answer is reused (default 10 s; 0 asks every time). */
+  readonly infoMaxAgeMs?: number;
   readonly logger?: Logger;
 }
 
@@ -43,6 +45,8 @@ export class ContainerdRuntime implements ContainerRuntime {
   private readonly options: ContainerdRuntimeOptions;
   private readonly logger: Logger | undefined;
   private readonly contentCache = new Map<string, Promise<string>>();
+  private readonly configCache = new Map<string, string>();
+  private lastInfo: { at: number; info: RuntimeInfo } | undefined;
 
   constructor(options: ContainerdRuntimeOptions) {
     this.options = options;
@@ -59,11 +63,24 @@ export class ContainerdRuntime implements ContainerRuntime {
         `containerd at ${this.address} does not answer: no socket there; start containerd or pass the right --containerd-address`,
       );
     }
+    // The socket check above still runs every time; only the version answer is reused, because each
+    // ask is a ctr process and a job asks right after the heartbeat did.
+    const maxAge = this.options.infoMaxAgeMs ?? 10_000;
+    if (this.lastInfo !== undefined && performance.now() - this.lastInfo.at < maxAge)
+      return this.lastInfo.info;
     try {
       const { stdout } = await this.run(['version'], signal);
       const server = /Server:[\s\S]*?Version:\s*(\S+)/.exec(stdout)?.[1] ?? 'unknown';
-      return { kind: 'containerd', version: server, endpoint: this.address, namespace: this.namespace };
+      const info: RuntimeInfo = {
+        kind: 'containerd',
+        version: server,
+        endpoint: this.address,
+        namespace: this.namespace,
+      };
+      this.lastInfo = { at: performance.now(), info };
+      return info;
     } catch (err) {
+      this.lastInfo = undefined;
       throw new RuntimeUnavailableError(
         `containerd at ${this.address} does not answer: start containerd or pass the right --containerd-address` +
           (err instanceof AirliftError ? ` (${err.message})` : ''),
@@ -127,9 +144,17 @@ export class ContainerdRuntime implements ContainerRuntime {
     const rows = parseImageCheck((await this.run(args, signal)).stdout).filter((row) =>
       wanted.has(row.reference),
     );
+    // One `content ls` resolves every plain manifest at once; only what it cannot (an index, a manifest
+    // without the label) costs a `content get` per blob.
+    if (rows.some((row) => !this.configCache.has(row.targetDigest))) {
+      const labels = parseConfigLabels((await this.run(['content', 'ls'], signal)).stdout);
+      for (const [manifest, config] of labels) this.configCache.set(manifest, config);
+    }
     const found = new Map<string, RuntimeImage>();
     for (const row of rows) {
-      const configDigest = await configDigestOf(row, (digest) => this.content(digest, signal));
+      const configDigest =
+        this.configCache.get(row.targetDigest) ??
+        (await configDigestOf(row, (digest) => this.content(digest, signal)));
       found.set(wanted.get(row.reference) ?? row.reference, {
         reference: row.reference,
         configDigest,

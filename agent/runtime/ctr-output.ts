@@ -69,3 +69,19 @@ export async function configDigestOf(
     },
   );
 }
+
+/**
+ * Parses `ctr content ls` (DIGEST SIZE AGE LABELS) into manifest digest → config digest, from the
+ * `containerd.io/gc.ref.content.config` label containerd puts on every manifest it imports or pulls
+ * (it reads it from the manifest itself, to keep the config from garbage collection). AGE holds spaces
+ * ("About a minute"), so the labels are the last column and the digest the first.
+ */
+export function parseConfigLabels(stdout: string): Map<string, string> {
+  const configs = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const digest = /^(sha256:[0-9a-f]{64})\s/.exec(line)?.[1];
+    const config = /containerd\.io\/gc\.ref\.content\.config=(sha256:[0-9a-f]{64})/.exec(line)?.[1];
+    if (digest !== undefined && config !== undefined) configs.set(digest, config);
+  }
+  return configs;
+}

@@ -46,6 +46,8 @@ describe('runNodeLoad', () => {
       events.map((e) => e.phase),
       ['load', 'retag', 'retag', 'verify', 'verify'],
     );
+    // Each listing is a ctr process per node on containerd: one after the tags, none before them.
+    assert.equal(fake.calls.filter((call) => call === 'inspectAll').length, 1);
   });
 
   it('reports the image whose retag failed and is not ok', async () => {

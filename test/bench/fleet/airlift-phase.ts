@@ -1,7 +1,8 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 
 import type { ContainerdInstance } from '../../helpers/containerd-instance.js';
 import type { DaemonProcess } from '../../helpers/daemon-process.js';
@@ -11,6 +12,7 @@ import { spawnInNamespace, type NetnsEndpoint, type NodeNetwork } from '../../he
 import { AIRLIFT_BIN } from '../../helpers/paths.js';
 import type { BenchArchive } from './bench-archive.js';
 import { measurePhase } from './measure.js';
+import { cpuSecondsOf } from './proc-tree.js';
 import type { PhaseProbe, PhaseResult } from './measure.js';
 import { startRuntimes, stopRuntimes } from './node-runtimes.js';
 import type { StepContext } from './step.js';
@@ -47,6 +49,8 @@ export interface AirliftRun {
   readonly secondsUntilAllVerified: number;
   /** Same clock, per node, in node order, when known. */
   readonly perNodeSeconds?: readonly number[];
+  /** Where the time and the CPU went, for the report's detail column. */
+  readonly breakdown: Readonly<Record<string, number>>;
 }
 
 /**
@@ -67,11 +71,13 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
       logFile: join(fleet.coordinatorDir, 'nats.log'),
     });
     started.push(nats);
+    const agents: number[] = [];
     for (const node of fleet.nodes) {
       const agent = spawnInNamespace(node.endpoint, {
         name: `agent ${node.name}`,
         command: process.execPath,
         args: [
+          ...profilingArgs(),
           AIRLIFT_BIN,
           'agent',
           '--node',
@@ -96,11 +102,15 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
         logFile: join(node.dataDir, 'agent.log'),
       });
       started.push(agent);
+      agents.push(agent.pid);
       fleet.probe.watch('agent', agent.pid);
     }
     await waitForAgents(fleet, natsUrl, started);
     const runDir = join(fleet.coordinatorDir, 'run');
     const t0 = Date.now();
+    const benchChildrenBefore = cpuSecondsOf(process.pid)?.children ?? 0;
+    // CPU counters before the upgrade: the breakdown is of the upgrade alone, not of process starts.
+    const cpuBefore = cpuOfFleet(agents, fleet, nats.pid);
     const upgrade = spawnInNamespace(fleet.coordinator, {
       name: 'airlift upgrade',
       command: process.execPath,
@@ -136,10 +146,12 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
     started.push(upgrade);
     fleet.probe.watch('coordinator', upgrade.pid);
     const exit = await upgrade.exited;
+    // The upgrade process is the bench's child: once reaped, its CPU time is in the bench's cutime.
+    const coordinatorCpu = (cpuSecondsOf(process.pid)?.children ?? 0) - benchChildrenBefore;
     if (exit.code !== 0)
       throw new Error(`airlift upgrade exited ${String(exit.code)}:\n${upgrade.logTail(30)}`);
     const run = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as {
-      outcomes: { node: string; settledAt?: string }[];
+      outcomes: { node: string; settledAt?: string; report?: { loadMs: number; totalMs: number } }[];
     };
     // From `airlift upgrade` starting until the coordinator holds each node's verified report: the
     // distribution, not the helm stand-ins that follow the barrier.
@@ -147,9 +159,30 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
       const settled = run.outcomes.find((o) => o.node === node.name)?.settledAt;
       return settled === undefined ? NaN : (Date.parse(settled) - t0) / 1000;
     });
-    return { secondsUntilAllVerified: Math.max(...perNodeSeconds), perNodeSeconds };
+    const reports = run.outcomes.flatMap((o) => (o.report === undefined ? [] : [o.report]));
+    const cpuAfter = cpuOfFleet(agents, fleet, nats.pid);
+    if (process.env['AIRLIFT_BENCH_THREADS'] !== undefined) dumpThreads(agents);
+    const breakdown = {
+      // From the upgrade's start until the first job started on a node (process start, bundle, manifest).
+      startSeconds: Math.min(
+        ...run.outcomes.map(
+          (o) => (Date.parse(o.settledAt ?? '') - t0) / 1000 - (o.report?.totalMs ?? NaN) / 1000,
+        ),
+      ),
+      slowestLoadSeconds: Math.max(...reports.map((r) => r.loadMs / 1000)),
+      slowestVerifySeconds: Math.max(...reports.map((r) => (r.totalMs - r.loadMs) / 1000)),
+      cpuAgentsSeconds: cpuAfter.agents - cpuBefore.agents,
+      cpuCtrSeconds: cpuAfter.ctr - cpuBefore.ctr,
+      cpuContainerdSeconds: cpuAfter.containerd - cpuBefore.containerd,
+      cpuCoordinatorSeconds: coordinatorCpu,
+      cpuNatsSeconds: cpuAfter.nats - cpuBefore.nats,
+    };
+    return { secondsUntilAllVerified: Math.max(...perNodeSeconds), perNodeSeconds, breakdown };
   } finally {
-    await Promise.allSettled(started.reverse().map((p) => p.stop(15_000)));
+    // Agents before NATS: an agent that loses NATS while draining waits out its heartbeat timeouts.
+    const [natsServer, ...rest] = started;
+    await Promise.allSettled(rest.map((p) => p.stop(15_000)));
+    await natsServer?.stop(15_000);
   }
 }
 
@@ -218,12 +251,66 @@ export async function runAirliftPhase(step: StepContext, mode: 'auto' | 'star'):
       );
       return {
         seconds: run.secondsUntilAllVerified,
-        detail:
-          run.perNodeSeconds === undefined ? {} : { fastestNodeSeconds: Math.min(...run.perNodeSeconds) },
+        detail: {
+          ...(run.perNodeSeconds === undefined
+            ? {}
+            : { fastestNodeSeconds: Math.min(...run.perNodeSeconds) }),
+          ...run.breakdown,
+        },
       };
     });
   } finally {
     await stopRuntimes(runtimes);
+    await keepForInspection(root, mode, step.nodeCount);
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  }
+}
+
+// AIRLIFT_BENCH_KEEP=<dir>: copy the logs and run.json of every airlift phase there before cleanup, for
+// looking into one node's time (source switches, stalls) after the run.
+async function keepForInspection(root: string, mode: string, nodeCount: number): Promise<void> {
+  const keep = process.env['AIRLIFT_BENCH_KEEP'];
+  if (keep === undefined || keep === '') return;
+  const target = join(keep, `n${nodeCount}-${mode}-${Date.now()}`);
+  await cp(root, target, {
+    recursive: true,
+    filter: (src) => !src.includes('/spool') && !src.includes('/js') && !src.includes('/pieces'),
+  }).catch(() => undefined);
+}
+
+// AIRLIFT_BENCH_AGENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for every agent, to
+// profile them (NODE_OPTIONS refuses --cpu-prof).
+function profilingArgs(): string[] {
+  const flags = process.env['AIRLIFT_BENCH_AGENT_NODE_ARGS'];
+  return flags === undefined || flags.trim() === '' ? [] : flags.trim().split(/\s+/);
+}
+
+/** CPU seconds so far of the fleet's parts: agents (JS), their ctr children, containerd, NATS. */
+function cpuOfFleet(
+  agents: readonly number[],
+  fleet: BenchFleet,
+  natsPid: number,
+): { agents: number; ctr: number; containerd: number; nats: number } {
+  const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
+  const agentCpu = agents.map((pid) => cpuSecondsOf(pid) ?? { self: 0, children: 0 });
+  return {
+    agents: sum(agentCpu.map((c) => c.self)),
+    ctr: sum(agentCpu.map((c) => c.children)),
+    containerd: sum(fleet.nodes.map((n) => cpuSecondsOf(n.containerd.pid)?.self ?? 0)),
+    nats: cpuSecondsOf(natsPid)?.self ?? 0,
+  };
+}
+
+function dumpThreads(pids: readonly number[]): void {
+  for (const pid of pids) {
+    const rows: string[] = [];
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const t = Number(f[11]) + Number(f[12]);
+      if (t > 0) rows.push(`${name}:${t}`);
+    }
+    process.stderr.write(`THREADS ${pid} ${rows.join(' ')}\n`);
   }
 }

@@ -47,3 +47,14 @@ export function treeCpuTicks(root: number): number {
   }
   return ticks;
 }
+
+/** CPU seconds of one process: its own (user + system) and that of its reaped children. */
+export function cpuSecondsOf(pid: number): { self: number; children: number } | undefined {
+  const fields = statFields(pid)?.slice(11, 15).map(Number);
+  if (fields === undefined || fields.length < 4) return undefined;
+  const [utime = 0, stime = 0, cutime = 0, cstime = 0] = fields;
+  return { self: (utime + stime) / CLOCK_TICKS, children: (cutime + cstime) / CLOCK_TICKS };
+}
+
+// USER_HZ: 100 on every Linux build this runs on (sysconf(_SC_CLK_TCK)).
+const CLOCK_TICKS = 100;
