@@ -18,16 +18,16 @@ export interface BenchOptions {
   readonly json: boolean;
 }
 
-// Why these: docs/benchmarks.md. In short: S/B ≈ 10.7 s keeps the phases that take N·S/B (star and the
-// baseline; ΣN = 29 over the default sweep) near 5.5 minutes each; 16 imports of 32 MiB at once take about
-// 6 s of this 2-core machine, so the link term stays the larger one of T_floor at every N; and 1 MiB
-// pieces keep a piece's time per relay hop (0.34 s at 25 Mbit/s) small next to S/B, as 4 MiB pieces are
-// next to a multi-GB archive on a real network.
+// Why these: docs/benchmarks.md ("Why the defaults"). In short: on this 2-core machine each node's job
+// costs about a core-second whatever S (agent, ctr and containerd together), so N = 16 fills the
+// machine; a lower B with a smaller S keeps the per-byte share small while S/B = 13.4 s keeps the phases
+// that take N·S/B (star and the baseline, ΣN = 29) inside the 20-minute sweep. 128 KiB pieces keep the
+// chain's 15 relay hops at N = 16 to about 1.5 s (a piece per hop at B), a tenth of S/B.
 export const DEFAULTS = {
   nodes: [1, 4, 8, 16],
-  sizeMiB: 32,
-  rateMbit: 25,
-  pieceMiB: 0.25,
+  sizeMiB: 16,
+  rateMbit: 10,
+  pieceMiB: 0.125,
 } as const;
 
 export const USAGE = `usage: npm run bench:fleet -- [options]
