@@ -108,6 +108,7 @@ export async function runLoadImagesJob(
           target: store,
           signal: jobSignal,
           stallMs: deps.stallMs,
+          flowControlWindow: receiveWindowFor(pieceSize),
           logger: log,
           onPiece: () => {
             progress.bytes(Math.min(archive.size, store.count * pieceSize));
@@ -153,4 +154,9 @@ export async function runLoadImagesJob(
     );
     return final;
   }
+}
+
+/** Two pieces in flight per source, within 1–16 MiB: memory stays bounded whatever the archive's size. */
+export function receiveWindowFor(pieceSize: number): number {
+  return Math.min(16 * 1024 * 1024, Math.max(1024 * 1024, 2 * pieceSize));
 }

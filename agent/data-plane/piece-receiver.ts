@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { TokenBucket } from '../../shared/async/index.js';
 import { createArchiveClient, type Piece__Output } from '../../shared/data-plane/index.js';
@@ -25,6 +27,12 @@ export interface ReceiveOptions {
   readonly stallMs: number;
   /** Bytes per second this node may receive (`--max-rate`). */
   readonly maxRate?: TokenBucket;
+  /**
+   * HTTP/2 receive window per source stream. Node's default (64 KiB) is smaller than a piece: the
+   * source then waits for a window update from this process for every 64 KiB, and a relay that is
+   * briefly off the CPU stalls the whole chain behind it.
+   */
+  readonly flowControlWindow?: number;
   /** Rounds through every source without progress before giving up. */
   readonly maxIdleRounds?: number;
   readonly logger: Logger;
@@ -46,6 +54,16 @@ export interface ReceiveReport {
 class SourceProblem extends Error {}
 
 /**
+ * A peer that does not serve the archive yet: its own job started a moment after ours (jobs reach the
+ * nodes at about the same time). Worth waiting for, up to the stall timeout, before it counts as a
+ * problem: switching would send this node to the coordinator, which then uploads the archive twice.
+ */
+class SourceNotReady extends SourceProblem {}
+
+/** How long to wait before asking a not-yet-ready source again. */
+const NOT_READY_RETRY_MS = 200;
+
+/**
  * Fetches every missing piece, in order, from the first source that delivers; on a dead, stalled or
  * lying source it moves to the next and continues from the first piece still missing.
  */
@@ -59,6 +77,7 @@ export async function receivePieces(options: ReceiveOptions): Promise<ReceiveRep
   let idle = 0;
   // A getter, not the narrowed property: fetchFrom() completes the store behind the compiler's back.
   const complete = (): boolean => target.complete;
+  let notReadySince: number | undefined;
   while (!complete()) {
     signal.throwIfAborted();
     const source = sources[current % sources.length];
@@ -70,6 +89,14 @@ export async function receivePieces(options: ReceiveOptions): Promise<ReceiveRep
     } catch (err) {
       // Say why we stopped (timeout, agent stopping), not what gRPC made of the cancel.
       if (signal.aborted) throw signal.reason;
+      if (err instanceof SourceNotReady) {
+        notReadySince ??= performance.now();
+        if (performance.now() - notReadySince < options.stallMs) {
+          await sleep(NOT_READY_RETRY_MS, undefined, { signal });
+          continue;
+        }
+      }
+      notReadySince = undefined;
       stats.sourceSwitches++;
       log.warn(
         { source, problem: (err as Error).message, missing: target.missing().length },
@@ -94,7 +121,10 @@ async function fetchFrom(
 ): Promise<void> {
   const { target } = options;
   const fromPiece = target.missing()[0] ?? 0;
-  const client = createArchiveClient(source);
+  const client = createArchiveClient(
+    source,
+    options.flowControlWindow === undefined ? {} : { flowControlWindow: options.flowControlWindow },
+  );
   const call = client.FetchPieces({
     archiveId: options.archiveId,
     fromPiece,
@@ -139,6 +169,9 @@ async function fetchFrom(
     if (watch.stalled) throw new SourceProblem(`no piece from ${source} for ${options.stallMs} ms`);
     if (options.signal.aborted) throw options.signal.reason;
     if (err instanceof SourceProblem) throw err;
+    if ((err as { code?: unknown }).code === GrpcStatus.NOT_FOUND && stats.piecesReceived === 0) {
+      throw new SourceNotReady(`${source} does not serve the archive yet`);
+    }
     throw new SourceProblem(`${source}: ${(err as Error).message}`);
   } finally {
     clearTimeout(stallTimer);

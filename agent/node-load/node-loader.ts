@@ -67,23 +67,29 @@ export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
     const loadResult = await job.runtime.load(job.openArchive(job.runtime.kind), job.signal);
     job.onEvent?.({ phase: 'load', bytes: loadResult.bytes });
     log?.info({ bytes: loadResult.bytes, ms: loadResult.durationMs }, 'archive loaded');
-    // Tag straight away: a listing of the sources first would cost every node one more ctr process
-    // (a fork of the agent plus containerd's work) in the verification tail. Only when a tag fails does
-    // one listing tell "the archive did not deliver it" from "tagging failed".
+    // The job's manifest usually makes the import name every target already; then one listing
+    // verifies them all. Only targets still missing or wrong cost a tag call and a second listing.
+    // Every ctr call is a process start per node, and all nodes make them in the same few seconds.
+    let targets = await targetsNow(job);
     const problems = new Map<RetagPlanEntry, string>();
     const retagged = new Set<RetagPlanEntry>();
+    let tagged = 0;
     for (const entry of job.plan.entries) {
-      if (entry.source === entry.target) retagged.add(entry);
-      else {
-        job.onEvent?.({ phase: 'retag', source: entry.source, target: entry.target });
-        try {
-          await job.runtime.tag(entry.source, entry.target, job.signal);
-          retagged.add(entry);
-        } catch (err) {
-          problems.set(entry, messageOf(err));
-        }
+      if (entry.source === entry.target || isVerified(entry, targets.get(entry.target))) {
+        retagged.add(entry);
+        continue;
+      }
+      job.onEvent?.({ phase: 'retag', source: entry.source, target: entry.target });
+      tagged++;
+      try {
+        await job.runtime.tag(entry.source, entry.target, job.signal);
+        retagged.add(entry);
+      } catch (err) {
+        problems.set(entry, messageOf(err));
       }
     }
+    if (tagged > 0) targets = await targetsNow(job);
+    // Only when a tag failed does a listing of its source tell "not delivered" from "tag failed".
     const present =
       problems.size === 0
         ? undefined
@@ -95,7 +101,6 @@ export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
       entry.source === entry.target
         ? found !== undefined
         : retagged.has(entry) || present?.has(entry.source) === true;
-    const targets = await targetsNow(job);
     const images: ImageLoadOutcome[] = job.plan.entries.map((entry) => {
       const found = targets.get(entry.target);
       const outcome = verifyEntry(
@@ -124,10 +129,11 @@ function targetsNow(job: NodeLoadJob): Promise<Map<string, RuntimeImage>> {
 }
 
 function allVerified(job: NodeLoadJob, targets: ReadonlyMap<string, RuntimeImage>): boolean {
-  return job.plan.entries.every((entry) => {
-    const found = targets.get(entry.target);
-    return found?.configDigest === entry.configDigest && found.usable;
-  });
+  return job.plan.entries.every((entry) => isVerified(entry, targets.get(entry.target)));
+}
+
+function isVerified(entry: RetagPlanEntry, found: RuntimeImage | undefined): boolean {
+  return found?.configDigest === entry.configDigest && found.usable;
 }
 
 function verifyEntry(

@@ -151,7 +151,8 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
           id: archiveId,
           size: info.imagesTar.length,
           sha256: manifest.sha256,
-          ...describeLoadable(info.archive),
+          // The import names every target itself: a tag call less per image on every node.
+          ...describeLoadable(info.archive, p.retags.entries),
           manifest,
           sources: sources.get(node) ?? [deps.archives.advertisedAddress],
         },

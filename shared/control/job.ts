@@ -17,8 +17,12 @@ export const archiveDescriptorSchema = z.object({
   size: z.number().int().positive(),
   sha256: digest,
   format: z.enum(['go-containerregistry', 'docker-save', 'oci-layout']),
-  /** Where the members end; with dockerManifest, lets a Docker node load an OCI layout. */
+  /** Where the members end: dockerManifest replaces the end-of-archive marker there. */
   entriesEnd: z.number().int().nonnegative(),
+  /**
+   * A docker manifest.json naming every image by its references and retag targets, appended to the
+   * stream so the import tags the targets itself (and Docker can load an OCI layout).
+   */
   dockerManifest: z.string().optional(),
   /** Piece size and per-piece digests: every receiver checks each piece before importing or forwarding it. */
   manifest: pieceManifestSchema,

@@ -6,4 +6,5 @@ export {
   dockerManifestFor,
   describeLoadable,
   type LoadableArchive,
+  type ImportName,
 } from './loadable-stream.js';

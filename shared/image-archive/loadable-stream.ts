@@ -2,25 +2,41 @@ import { PassThrough, type Readable } from 'node:stream';
 import { TAR_TRAILER, tarFileMember } from '../tar/index.js';
 import type { ImageArchive } from './archive-image.js';
 
+/** A name the import itself should give an image: the retag plan's target for that config. */
+export interface ImportName {
+  readonly target: string;
+  readonly configDigest: string;
+}
+
 /**
- * The archive bytes a runtime can import. containerd reads all three layouts; Docker before 25 reads
- * only manifest.json archives, so an OCI layout gets a docker manifest.json appended on the fly:
- * the original members stream through untouched, and only the end-of-archive marker is replaced.
+ * The archive bytes a runtime can import. The original members always stream through untouched; when
+ * the job carries a docker manifest.json, only the end-of-archive marker is replaced by it. Docker
+ * before 25 needs that for an OCI layout (it reads only manifest.json archives), and for manifest.json
+ * archives it also names every image by its retag targets, so the import itself tags them: both
+ * `ctr images import` and `docker load` take the last manifest.json of the tar. An OCI layout on
+ * containerd is imported by its index.json and stays as it is.
  */
 export function loadableArchiveStream(
   raw: Readable,
   archive: ImageArchive | LoadableArchive,
   runtime: 'docker' | 'containerd',
 ): Readable {
-  if (runtime === 'containerd' || archive.format !== 'oci-layout') return raw;
-  if (!('images' in archive) && archive.dockerManifest === undefined) {
+  if (runtime === 'containerd' && archive.format === 'oci-layout') return raw;
+  const manifest =
+    'images' in archive
+      ? archive.format === 'oci-layout'
+        ? dockerManifestFor(archive)
+        : undefined
+      : archive.dockerManifest === undefined
+        ? undefined
+        : Buffer.from(archive.dockerManifest);
+  if (manifest === undefined) {
+    if (archive.format !== 'oci-layout') return raw;
     // Appending an empty manifest would make Docker load nothing and report success.
     throw new RangeError(
       'an OCI layout needs its docker manifest (describeLoadable) to be loaded into Docker',
     );
   }
-  const manifest =
-    'images' in archive ? dockerManifestFor(archive) : Buffer.from(archive.dockerManifest ?? '');
   const suffix = Buffer.concat([tarFileMember('manifest.json', manifest), TAR_TRAILER]);
   return appendAfter(raw, archive.entriesEnd, suffix);
 }
@@ -29,29 +45,37 @@ export function loadableArchiveStream(
 export interface LoadableArchive {
   readonly format: ImageArchive['format'];
   readonly entriesEnd: number;
-  /** For OCI layouts: the docker manifest.json to append for Docker engines (dockerManifestFor). */
+  /** The docker manifest.json to append (dockerManifestFor): for Docker and OCI, or to name targets. */
   readonly dockerManifest?: string | undefined;
 }
 
-/** The loadable facts of an archive, as sent to agents in a job. */
-export function describeLoadable(archive: ImageArchive): LoadableArchive {
+/**
+ * The loadable facts of an archive, as sent to agents in a job. With `names` (the retag plan), the
+ * manifest names each image by its targets too, and the nodes skip a tag call per image.
+ */
+export function describeLoadable(archive: ImageArchive, names?: readonly ImportName[]): LoadableArchive {
   return {
     format: archive.format,
     entriesEnd: archive.entriesEnd,
-    ...(archive.format === 'oci-layout'
-      ? { dockerManifest: dockerManifestFor(archive).toString('utf8') }
+    ...(archive.format === 'oci-layout' || (names !== undefined && names.length > 0)
+      ? { dockerManifest: dockerManifestFor(archive, names).toString('utf8') }
       : {}),
   };
 }
 
-/** A docker-save manifest.json naming the OCI blobs in place. */
-export function dockerManifestFor(archive: ImageArchive): Buffer {
+/** A docker-save manifest.json naming the archive's blobs in place, by its references and `names`. */
+export function dockerManifestFor(archive: ImageArchive, names: readonly ImportName[] = []): Buffer {
   return Buffer.from(
     JSON.stringify(
       archive.images.map((image) => ({
         Config: image.config.entry,
         // Docker keeps tags only; digest-only names are verified by config digest instead.
-        RepoTags: image.references.filter((reference) => !reference.includes('@')),
+        RepoTags: [
+          ...new Set([
+            ...image.references,
+            ...names.filter((n) => n.configDigest === image.configDigest).map((n) => n.target),
+          ]),
+        ].filter((reference) => !reference.includes('@')),
         Layers: image.layers.map((layer) => layer.entry),
       })),
     ),

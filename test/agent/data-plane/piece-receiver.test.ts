@@ -125,6 +125,50 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
     }
   });
 
+  it('waits for a peer whose job has not started yet instead of falling back to the origin', async () => {
+    const relay = await freshStore();
+    const relayServer = new ArchiveServer({ logger });
+    const relayAddress = await relayServer.start();
+    try {
+      const last = await freshStore();
+      // The peer answers NOT_FOUND for a while: its own job reaches it after ours reached this node.
+      const downstream = receive(last, [relayAddress, originAddress]);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      relayServer.registerPieces(id, {
+        pieceCount: relay.pieceCount,
+        piece: async (index, signal) => {
+          await relay.waitFor(index, signal);
+          return relay.read(index);
+        },
+      });
+      const [down] = await Promise.all([downstream, receive(relay, [originAddress])]);
+      assert.equal(last.complete, true);
+      assert.equal(down.sourceSwitches, 0);
+      assert.deepEqual(Object.keys(down.bytesFromSource), [relayAddress], 'every byte came from the peer');
+      await last.close();
+    } finally {
+      await relayServer.stop();
+      await relay.close();
+    }
+  });
+
+  it('gives up on a peer that never serves the archive once the stall timeout has passed', async () => {
+    const empty = new ArchiveServer({ logger });
+    const emptyAddress = await empty.start();
+    try {
+      const store = await freshStore();
+      const started = performance.now();
+      const report = await receive(store, [emptyAddress, originAddress], 600);
+      assert.equal(store.complete, true);
+      assert.equal(report.sourceSwitches, 1);
+      assert.deepEqual(Object.keys(report.bytesFromSource), [originAddress]);
+      assert.ok(performance.now() - started >= 600, 'waited out the stall timeout first');
+      await store.close();
+    } finally {
+      await empty.stop();
+    }
+  });
+
   it('drops a corrupt piece, counts it, and fetches it again from the next source', async () => {
     const liar = await rogue((call) => {
       const from = call.request.fromPiece;

@@ -46,8 +46,44 @@ describe('runNodeLoad', () => {
       events.map((e) => e.phase),
       ['load', 'retag', 'retag', 'verify', 'verify'],
     );
-    // Each listing is a ctr process per node on containerd: one after the tags, none before them.
+    // Each listing is a ctr process per node on containerd: one after the load, one after the tags.
+    assert.equal(fake.calls.filter((call) => call === 'inspectAll').length, 2);
+  });
+
+  it('tags nothing when the import already named every target (the job manifest carries them)', async () => {
+    const fake = new FakeRuntime((f) => {
+      loadsBoth(f);
+      f.images.set('10.0.0.1/k/api:v1', { configDigest: A, usable: true });
+      f.images.set('10.0.0.1/k/ui:v1', { configDigest: B, usable: true });
+    });
+    const report = await runNodeLoad({ node: 'n1', runtime: fake, plan, openArchive: archive });
+    assert.equal(report.ok, true);
+    assert.deepEqual(
+      report.images.map((i) => [i.loaded, i.retagged, i.verified]),
+      [
+        [true, true, true],
+        [true, true, true],
+      ],
+    );
+    assert.deepEqual(
+      fake.calls.filter((call) => call.startsWith('tag ')),
+      [],
+    );
     assert.equal(fake.calls.filter((call) => call === 'inspectAll').length, 1);
+  });
+
+  it('re-tags a target the import left pointing at another image', async () => {
+    const fake = new FakeRuntime((f) => {
+      loadsBoth(f);
+      f.images.set('10.0.0.1/k/api:v1', { configDigest: A, usable: true });
+      f.images.set('10.0.0.1/k/ui:v1', { configDigest: A, usable: true });
+    });
+    const report = await runNodeLoad({ node: 'n1', runtime: fake, plan, openArchive: archive });
+    assert.equal(report.ok, true);
+    assert.deepEqual(
+      fake.calls.filter((call) => call.startsWith('tag ')),
+      ['tag release.daocloud.io/k/ui:v1 10.0.0.1/k/ui:v1'],
+    );
   });
 
   it('reports the image whose retag failed and is not ok', async () => {

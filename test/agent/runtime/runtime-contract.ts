@@ -75,6 +75,45 @@ export function runtimeContract(
       });
     }
 
+    for (const format of ['go-containerregistry', 'docker-save'] as const) {
+      it(`names the retag targets during the import of a ${format} archive, replacing an old target`, async () => {
+        const own = await sampleImages(`2.0.${format.length}`, 8 * 1024);
+        const [first, second] = own;
+        assert.ok(first !== undefined && second !== undefined);
+        const archive = await writeImageArchive(own, format);
+        const { describeLoadable, loadableArchiveStream, readImageArchive } =
+          await import('../../../shared/image-archive/index.js');
+        const { BufferByteSource } = await import('../../../shared/tar/index.js');
+        const parsed = await readImageArchive(new BufferByteSource(archive, 'images.tar'));
+        const moved = `127.0.0.1:5000/contract/${format}-moved:v2`;
+        // The target exists already and points elsewhere: the import must move it, as tag --force does.
+        await rt.runtime.load(trickle(await writeImageArchive(images, 'go-containerregistry'), 64 * 1024));
+        await rt.runtime.tag(images[0]!.references[0]!, moved);
+        const names = own.map((image, i) => ({
+          target: i === 0 ? moved : `127.0.0.1:5000/contract/${format}-${i}:v2`,
+          configDigest: image.configDigest,
+        }));
+        const facts = JSON.parse(JSON.stringify(describeLoadable(parsed, names))) as ReturnType<
+          typeof describeLoadable
+        >;
+        await rt.runtime.load(loadableArchiveStream(trickle(archive, 3000, 1), facts, rt.runtime.kind));
+        const found = await rt.runtime.inspectAll([
+          ...names.map((n) => n.target),
+          ...own.flatMap((image) => image.references),
+        ]);
+        for (const n of names) {
+          assert.equal(found.get(n.target)?.configDigest, n.configDigest, `${n.target} named by the import`);
+          assert.equal(found.get(n.target)?.usable, true);
+        }
+        for (const image of own) {
+          for (const reference of image.references) {
+            assert.equal(found.get(reference)?.configDigest, image.configDigest, `${reference} kept`);
+          }
+        }
+        for (const n of names) await rt.runtime.untag(n.target);
+      });
+    }
+
     it('tags, re-tags with force, and untags', async () => {
       await rt.runtime.load(trickle(await writeImageArchive(images, 'go-containerregistry'), 64 * 1024));
       const [a, b] = images;

@@ -201,6 +201,36 @@ describe('loadableArchiveStream', async () => {
     assert.equal(loadableArchiveStream(input, ggcrFacts, 'docker'), input);
   });
 
+  it('names each image by its retag targets in an appended manifest.json, for both runtimes', async () => {
+    const ggcr = await writeImageArchive(images, 'go-containerregistry');
+    const archive = await readImageArchive(new BufferByteSource(ggcr, 'images.tar'));
+    const names = [
+      { target: '10.1.1.1/k/api:v1', configDigest: images[0]!.configDigest },
+      { target: '10.1.1.1/k/api@sha256:' + 'c'.repeat(64), configDigest: images[0]!.configDigest },
+      { target: '10.1.1.1/k/other:v1', configDigest: images[1]!.configDigest },
+    ];
+    const facts = JSON.parse(JSON.stringify(describeLoadable(archive, names))) as ReturnType<
+      typeof describeLoadable
+    >;
+    for (const runtime of ['docker', 'containerd'] as const) {
+      const out = await collectBytes(loadableArchiveStream(chunkedStream(ggcr, 1000), facts, runtime));
+      assert.deepEqual(out.subarray(0, archive.entriesEnd), ggcr.subarray(0, archive.entriesEnd));
+      const entries = await indexTar(new BufferByteSource(out, 'loadable.tar'));
+      // The original manifest.json stays; the appended one is the last member, which importers keep.
+      assert.equal(entries.filter((e) => e.name === 'manifest.json').length, 2);
+      assert.equal(entries.at(-1)?.name, 'manifest.json');
+      const last = (await extractMembers(out)).get('manifest.json');
+      const manifest = JSON.parse(last?.toString('utf8') ?? '[]') as DockerManifestItem[];
+      assert.deepEqual(
+        manifest.map((item) => item.RepoTags),
+        images.map((image, i) => [
+          ...image.references,
+          ...(i === 0 ? ['10.1.1.1/k/api:v1'] : i === 1 ? ['10.1.1.1/k/other:v1'] : []),
+        ]),
+      );
+    }
+  });
+
   it('passes OCI archives through unchanged for containerd', async () => {
     const raw = bufferStream(oci);
     const out = loadableArchiveStream(raw, ociArchive, 'containerd');
