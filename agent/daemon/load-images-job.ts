@@ -83,6 +83,9 @@ export async function runLoadImagesJob(
   }
 
   async function runJob(): Promise<NodeLoadReport> {
+    // The agent's own CPU per stage, for the log: what a node pays per job (see docs/benchmarks.md).
+    const cpuAtStart = process.cpuUsage();
+    let cpuAtLoaded: NodeJS.CpuUsage | undefined;
     const store = await deps.shelf.open(archive.manifest);
     const resumedPieces = store.count;
     let receiving: Promise<ReceiveReport> | undefined;
@@ -126,6 +129,7 @@ export async function runLoadImagesJob(
         );
       },
       onEvent: (event) => {
+        if (event.phase === 'load') cpuAtLoaded = process.cpuUsage(cpuAtStart);
         if (event.phase === 'load' || event.phase === 'skip') progress.enter('verifying');
       },
     });
@@ -148,8 +152,17 @@ export async function runLoadImagesJob(
     };
     progress.enter('done');
     emit({ type: 'report', report: final });
+    const cpu = process.cpuUsage(cpuAtStart);
+    const ms = (usage: NodeJS.CpuUsage): number => Math.round((usage.user + usage.system) / 1000);
     log.info(
-      { ok: final.ok, bytes: final.bytesLoaded, ms: final.totalMs, corrupt: transfer?.corruptPieces ?? 0 },
+      {
+        ok: final.ok,
+        bytes: final.bytesLoaded,
+        ms: final.totalMs,
+        corrupt: transfer?.corruptPieces ?? 0,
+        cpuMs: ms(cpu),
+        ...(cpuAtLoaded === undefined ? {} : { cpuLoadMs: ms(cpuAtLoaded) }),
+      },
       'job finished',
     );
     return final;

@@ -1,8 +1,7 @@
-import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { join } from 'node:path';
-import { readdirSync, readFileSync } from 'node:fs';
 
 import type { ContainerdInstance } from '../../helpers/containerd-instance.js';
 import type { DaemonProcess } from '../../helpers/daemon-process.js';
@@ -12,6 +11,7 @@ import { spawnInNamespace, type NetnsEndpoint, type NodeNetwork } from '../../he
 import { AIRLIFT_BIN } from '../../helpers/paths.js';
 import type { BenchArchive } from './bench-archive.js';
 import { measurePhase } from './measure.js';
+import { cpuOfFleet, keepForInspection, profilingArgs } from './phase-diagnostics.js';
 import { cpuSecondsOf } from './proc-tree.js';
 import type { PhaseProbe, PhaseResult } from './measure.js';
 import { startRuntimes, stopRuntimes } from './node-runtimes.js';
@@ -110,7 +110,11 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
     const t0 = Date.now();
     const benchChildrenBefore = cpuSecondsOf(process.pid)?.children ?? 0;
     // CPU counters before the upgrade: the breakdown is of the upgrade alone, not of process starts.
-    const cpuBefore = cpuOfFleet(agents, fleet, nats.pid);
+    const cpuBefore = cpuOfFleet(
+      agents,
+      fleet.nodes.map((n) => n.containerd.pid),
+      nats.pid,
+    );
     const upgrade = spawnInNamespace(fleet.coordinator, {
       name: 'airlift upgrade',
       command: process.execPath,
@@ -160,8 +164,11 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
       return settled === undefined ? NaN : (Date.parse(settled) - t0) / 1000;
     });
     const reports = run.outcomes.flatMap((o) => (o.report === undefined ? [] : [o.report]));
-    const cpuAfter = cpuOfFleet(agents, fleet, nats.pid);
-    if (process.env['AIRLIFT_BENCH_THREADS'] !== undefined) dumpThreads(agents);
+    const cpuAfter = cpuOfFleet(
+      agents,
+      fleet.nodes.map((n) => n.containerd.pid),
+      nats.pid,
+    );
     const breakdown = {
       // From the upgrade's start until the first job started on a node (process start, bundle, manifest).
       startSeconds: Math.min(
@@ -263,54 +270,5 @@ export async function runAirliftPhase(step: StepContext, mode: 'auto' | 'star'):
     await stopRuntimes(runtimes);
     await keepForInspection(root, mode, step.nodeCount);
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  }
-}
-
-// AIRLIFT_BENCH_KEEP=<dir>: copy the logs and run.json of every airlift phase there before cleanup, for
-// looking into one node's time (source switches, stalls) after the run.
-async function keepForInspection(root: string, mode: string, nodeCount: number): Promise<void> {
-  const keep = process.env['AIRLIFT_BENCH_KEEP'];
-  if (keep === undefined || keep === '') return;
-  const target = join(keep, `n${nodeCount}-${mode}-${Date.now()}`);
-  await cp(root, target, {
-    recursive: true,
-    filter: (src) => !src.includes('/spool') && !src.includes('/js') && !src.includes('/pieces'),
-  }).catch(() => undefined);
-}
-
-// AIRLIFT_BENCH_AGENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for every agent, to
-// profile them (NODE_OPTIONS refuses --cpu-prof).
-function profilingArgs(): string[] {
-  const flags = process.env['AIRLIFT_BENCH_AGENT_NODE_ARGS'];
-  return flags === undefined || flags.trim() === '' ? [] : flags.trim().split(/\s+/);
-}
-
-/** CPU seconds so far of the fleet's parts: agents (JS), their ctr children, containerd, NATS. */
-function cpuOfFleet(
-  agents: readonly number[],
-  fleet: BenchFleet,
-  natsPid: number,
-): { agents: number; ctr: number; containerd: number; nats: number } {
-  const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
-  const agentCpu = agents.map((pid) => cpuSecondsOf(pid) ?? { self: 0, children: 0 });
-  return {
-    agents: sum(agentCpu.map((c) => c.self)),
-    ctr: sum(agentCpu.map((c) => c.children)),
-    containerd: sum(fleet.nodes.map((n) => cpuSecondsOf(n.containerd.pid)?.self ?? 0)),
-    nats: cpuSecondsOf(natsPid)?.self ?? 0,
-  };
-}
-
-function dumpThreads(pids: readonly number[]): void {
-  for (const pid of pids) {
-    const rows: string[] = [];
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const t = Number(f[11]) + Number(f[12]);
-      if (t > 0) rows.push(`${name}:${t}`);
-    }
-    process.stderr.write(`THREADS ${pid} ${rows.join(' ')}\n`);
   }
 }
