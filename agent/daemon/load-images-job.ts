@@ -133,8 +133,10 @@ export async function runLoadImagesJob(
         if (event.phase === 'load' || event.phase === 'skip') progress.enter('verifying');
       },
     });
-    // A node that skipped the load can still feed peers if an earlier run left the whole archive here.
-    if (receiving === undefined && store.complete) deps.shelf.serve(store);
+    // A node that skipped the load can still feed peers if an earlier run left the whole archive here;
+    // one that ends without it says so at once to a peer that asks, rather than keep it waiting.
+    if (store.complete) deps.shelf.serve(store);
+    else deps.shelf.serveHeld(store);
     const transfer = receiving === undefined ? undefined : await receiving.catch(() => undefined);
     const final: NodeLoadReport = {
       ...report,

@@ -48,6 +48,18 @@ export class PieceShelf {
     });
   }
 
+  /**
+   * Offers only the pieces the store holds now: asked for one it lacks, the call fails at once. For a
+   * job that ended without the whole archive (skipped, failed): a peer waiting on this node would
+   * otherwise wait out its stall timeout for pieces that will never come.
+   */
+  serveHeld(store: PieceStore): void {
+    this.registry.registerPieces(store.archiveId, {
+      pieceCount: store.pieceCount,
+      piece: (index) => store.read(index),
+    });
+  }
+
   /** Stops serving and closes the store (its files stay for the next attempt). */
   async close(): Promise<void> {
     if (this.current === undefined) return;

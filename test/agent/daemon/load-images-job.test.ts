@@ -13,6 +13,7 @@ import { FakeEndpoint, PieceOrigin, PlanRuntime } from './daemon-kit.js';
 
 interface Run {
   runtime: PlanRuntime;
+  endpoint: FakeEndpoint;
   events: JobEvent[];
   subjects: Set<string>;
   shelf: PieceShelf;
@@ -37,9 +38,11 @@ describe('runLoadImagesJob', { timeout: 20_000 }, () => {
     const runtime = new PlanRuntime();
     const events: JobEvent[] = [];
     const subjects = new Set<string>();
-    const shelf = new PieceShelf(`${tmp.path}/shelf-${++shelves}`, new FakeEndpoint(), silentLogger());
+    const endpoint = new FakeEndpoint();
+    const shelf = new PieceShelf(`${tmp.path}/shelf-${++shelves}`, endpoint, silentLogger());
     return {
       runtime,
+      endpoint,
       events,
       subjects,
       shelf,
@@ -96,7 +99,6 @@ describe('runLoadImagesJob', { timeout: 20_000 }, () => {
       new AbortController().signal,
       () => undefined,
     );
-    await run.shelf.close();
     assert.equal(report.ok, true);
     assert.equal(report.bytesLoaded, 0);
     assert.equal(report.transfer, undefined);
@@ -105,6 +107,19 @@ describe('runLoadImagesJob', { timeout: 20_000 }, () => {
       run.events.map((e) => (e.body.type === 'phase' ? e.body.phase : e.body.type)),
       ['verifying', 'done', 'report'],
     );
+    // A peer planned to fetch from this node is told at once that it holds nothing, not kept waiting.
+    const served = run.endpoint.served.get(origin.job().payload.archive.id);
+    assert.ok(served !== undefined, 'the archive is registered for peers');
+    await assert.rejects(
+      Promise.race([
+        served.piece(0, new AbortController().signal),
+        sleep(2000).then(() => 'still waiting'),
+      ]).then((outcome) => {
+        if (outcome === 'still waiting') throw new Error('still waiting');
+      }),
+      /piece 0|missing|not/i,
+    );
+    await run.shelf.close();
   });
 
   it('stops when the agent aborts it, and reports the job failed', async () => {
