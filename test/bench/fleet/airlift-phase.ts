@@ -72,6 +72,8 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
     });
     started.push(nats);
     const agents: number[] = [];
+    // Beyond addresses and directories, the agents run with their defaults (heartbeat 5 s, stall
+    // timeout 15 s), as an operator starts them.
     for (const node of fleet.nodes) {
       const agent = spawnInNamespace(node.endpoint, {
         name: `agent ${node.name}`,
@@ -86,8 +88,6 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
           natsUrl,
           '--grpc-listen',
           `${node.endpoint.ip}:7481`,
-          '--heartbeat',
-          '1s',
           '--runtime',
           'containerd',
           '--containerd-address',
@@ -96,8 +96,6 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
           node.dataDir,
           '--spool-dir',
           join(node.dataDir, 'spool'),
-          '--stall-timeout',
-          '30s',
         ],
         logFile: join(node.dataDir, 'agent.log'),
       });
