@@ -50,13 +50,19 @@ describe('runNodeLoad', () => {
     assert.equal(fake.calls.filter((call) => call === 'inspectAll').length, 2);
   });
 
-  it('tags nothing when the import already named every target (the job manifest carries them)', async () => {
+  /** A load that also names the targets, as the job's appended manifest.json makes the import do. */
+  const loadNaming = (uiTarget: string) => async () => {
     const fake = new FakeRuntime((f) => {
       loadsBoth(f);
       f.images.set('10.0.0.1/k/api:v1', { configDigest: A, usable: true });
-      f.images.set('10.0.0.1/k/ui:v1', { configDigest: B, usable: true });
+      f.images.set('10.0.0.1/k/ui:v1', { configDigest: uiTarget, usable: true });
     });
     const report = await runNodeLoad({ node: 'n1', runtime: fake, plan, openArchive: archive });
+    return { report, tags: fake.calls.filter((call) => call.startsWith('tag ')), fake };
+  };
+
+  it('tags nothing when the import already named every target (the job manifest carries them)', async () => {
+    const { report, tags, fake } = await loadNaming(B)();
     assert.equal(report.ok, true);
     assert.deepEqual(
       report.images.map((i) => [i.loaded, i.retagged, i.verified]),
@@ -65,25 +71,14 @@ describe('runNodeLoad', () => {
         [true, true, true],
       ],
     );
-    assert.deepEqual(
-      fake.calls.filter((call) => call.startsWith('tag ')),
-      [],
-    );
+    assert.deepEqual(tags, []);
     assert.equal(fake.calls.filter((call) => call === 'inspectAll').length, 1);
   });
 
   it('re-tags a target the import left pointing at another image', async () => {
-    const fake = new FakeRuntime((f) => {
-      loadsBoth(f);
-      f.images.set('10.0.0.1/k/api:v1', { configDigest: A, usable: true });
-      f.images.set('10.0.0.1/k/ui:v1', { configDigest: A, usable: true });
-    });
-    const report = await runNodeLoad({ node: 'n1', runtime: fake, plan, openArchive: archive });
+    const { report, tags } = await loadNaming(A)();
     assert.equal(report.ok, true);
-    assert.deepEqual(
-      fake.calls.filter((call) => call.startsWith('tag ')),
-      ['tag release.daocloud.io/k/ui:v1 10.0.0.1/k/ui:v1'],
-    );
+    assert.deepEqual(tags, ['tag release.daocloud.io/k/ui:v1 10.0.0.1/k/ui:v1']);
   });
 
   it('reports the image whose retag failed and is not ok', async () => {
