@@ -152,9 +152,12 @@ export class ContainerdRuntime implements ContainerRuntime {
     }
     const found = new Map<string, RuntimeImage>();
     for (const row of rows) {
-      const configDigest =
-        this.configCache.get(row.targetDigest) ??
-        (await configDigestOf(row, (digest) => this.content(digest, signal)));
+      let configDigest = this.configCache.get(row.targetDigest);
+      if (configDigest === undefined) {
+        configDigest = await configDigestOf(row, (digest) => this.content(digest, signal));
+        // Content is immutable: resolved once, a target never sends us to `content ls` again.
+        this.configCache.set(row.targetDigest, configDigest);
+      }
       found.set(wanted.get(row.reference) ?? row.reference, {
         reference: row.reference,
         configDigest,

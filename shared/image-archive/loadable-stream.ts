@@ -22,14 +22,13 @@ export function loadableArchiveStream(
   runtime: 'docker' | 'containerd',
 ): Readable {
   if (runtime === 'containerd' && archive.format === 'oci-layout') return raw;
+  // A local archive (`node load`) only needs a manifest to make an OCI layout loadable by Docker.
   const manifest =
     'images' in archive
       ? archive.format === 'oci-layout'
-        ? dockerManifestFor(archive)
+        ? dockerManifestFor(archive).toString('utf8')
         : undefined
-      : archive.dockerManifest === undefined
-        ? undefined
-        : Buffer.from(archive.dockerManifest);
+      : archive.dockerManifest;
   if (manifest === undefined) {
     if (archive.format !== 'oci-layout') return raw;
     // Appending an empty manifest would make Docker load nothing and report success.
@@ -37,7 +36,7 @@ export function loadableArchiveStream(
       'an OCI layout needs its docker manifest (describeLoadable) to be loaded into Docker',
     );
   }
-  const suffix = Buffer.concat([tarFileMember('manifest.json', manifest), TAR_TRAILER]);
+  const suffix = Buffer.concat([tarFileMember('manifest.json', Buffer.from(manifest)), TAR_TRAILER]);
   return appendAfter(raw, archive.entriesEnd, suffix);
 }
 

@@ -108,11 +108,8 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
     const t0 = Date.now();
     const benchChildrenBefore = cpuSecondsOf(process.pid)?.children ?? 0;
     // CPU counters before the upgrade: the breakdown is of the upgrade alone, not of process starts.
-    const cpuBefore = cpuOfFleet(
-      agents,
-      fleet.nodes.map((n) => n.containerd.pid),
-      nats.pid,
-    );
+    const containerds = fleet.nodes.map((n) => n.containerd.pid);
+    const cpuBefore = cpuOfFleet(agents, containerds, nats.pid);
     const upgrade = spawnInNamespace(fleet.coordinator, {
       name: 'airlift upgrade',
       command: process.execPath,
@@ -162,11 +159,7 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
       return settled === undefined ? NaN : (Date.parse(settled) - t0) / 1000;
     });
     const reports = run.outcomes.flatMap((o) => (o.report === undefined ? [] : [o.report]));
-    const cpuAfter = cpuOfFleet(
-      agents,
-      fleet.nodes.map((n) => n.containerd.pid),
-      nats.pid,
-    );
+    const cpuAfter = cpuOfFleet(agents, containerds, nats.pid);
     const breakdown = {
       // From the upgrade's start until the first job started on a node (process start, bundle, manifest).
       startSeconds: Math.min(

@@ -41,19 +41,29 @@ export function treeOf(root: number, children: ReadonlyMap<number, readonly numb
 export function treeCpuTicks(root: number): number {
   let ticks = 0;
   for (const pid of treeOf(root, childrenByParent())) {
-    // utime stime cutime cstime are fields 14-17 of stat, 12-15 after the name.
-    const fields = statFields(pid)?.slice(11, 15).map(Number) ?? [];
-    ticks += fields.reduce((sum, value) => sum + value, 0);
+    const t = cpuTicksOf(pid);
+    if (t !== undefined) ticks += t.utime + t.stime + t.cutime + t.cstime;
   }
   return ticks;
 }
 
-/** CPU seconds of one process: its own (user + system) and that of its reaped children. */
-export function cpuSecondsOf(pid: number): { self: number; children: number } | undefined {
+/** One process's CPU ticks: its own (utime, stime) and its reaped children's (cutime, cstime). */
+function cpuTicksOf(
+  pid: number,
+): { utime: number; stime: number; cutime: number; cstime: number } | undefined {
+  // Fields 14-17 of stat, 12-15 after the name.
   const fields = statFields(pid)?.slice(11, 15).map(Number);
   if (fields === undefined || fields.length < 4) return undefined;
   const [utime = 0, stime = 0, cutime = 0, cstime = 0] = fields;
-  return { self: (utime + stime) / CLOCK_TICKS, children: (cutime + cstime) / CLOCK_TICKS };
+  return { utime, stime, cutime, cstime };
+}
+
+/** CPU seconds of one process: its own (user + system) and that of its reaped children. */
+export function cpuSecondsOf(pid: number): { self: number; children: number } | undefined {
+  const t = cpuTicksOf(pid);
+  return t === undefined
+    ? undefined
+    : { self: (t.utime + t.stime) / CLOCK_TICKS, children: (t.cutime + t.cstime) / CLOCK_TICKS };
 }
 
 // USER_HZ: 100 on every Linux build this runs on (sysconf(_SC_CLK_TCK)).
