@@ -42,6 +42,8 @@ export interface AgentDaemonSettings {
   readonly stallMs: number;
   /** `--max-rate`: bytes per second this node receives. */
   readonly maxRate?: TokenBucket;
+  /** Least time between two runtime probes of the heartbeat (default 10 s). */
+  readonly runtimeProbeMs?: number;
 }
 
 /** The agent's I/O, injected so the daemon's logic can be tested and composed. */
@@ -175,6 +177,18 @@ export class AgentDaemon {
       abort.signal,
       (progress) => (slot.progress = progress),
     )
+      .then((report) => {
+        // A job that succeeded just talked to the runtime: the heartbeat after it need not probe again
+        // (at N nodes finishing together, N probe processes would compete with the last verifications).
+        if (report.ok) {
+          const { version, endpoint, namespace } = report.runtime;
+          const facts = { kind: this.deps.runtime.kind, version, endpoint, ok: true };
+          this.lastRuntime = {
+            at: performance.now(),
+            facts: namespace === undefined ? facts : { ...facts, namespace },
+          };
+        }
+      })
       .catch((err: unknown) => {
         this.log.error({ err, jobId: job.jobId }, 'job crashed');
       })
@@ -196,13 +210,16 @@ export class AgentDaemon {
   /**
    * The runtime's facts, probed at most every RUNTIME_PROBE_MS: each containerd probe starts a ctr
    * process, and at one heartbeat a second that alone took a third of a small node's CPU. While a
-   * job runs the job itself proves the runtime answers, so the last facts stand.
+   * job runs the job itself proves the runtime answers, so the last facts stand; a job that succeeded
+   * counts as a probe.
    */
   private async runtimeFactsNow(): Promise<Heartbeat['runtime']> {
     const now = performance.now();
     const last = this.lastRuntime;
     const fresh =
-      last !== undefined && (now - last.at < RUNTIME_PROBE_MS || (this.state === 'busy' && last.facts.ok));
+      last !== undefined &&
+      (now - last.at < (this.settings.runtimeProbeMs ?? RUNTIME_PROBE_MS) ||
+        (this.state === 'busy' && last.facts.ok));
     if (fresh && this.state !== 'draining' && this.state !== 'stopped') return last.facts;
     const facts = await runtimeFacts(this.deps.runtime, Math.min(3000, this.settings.heartbeatIntervalMs));
     this.lastRuntime = { at: now, facts };

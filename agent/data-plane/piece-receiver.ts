@@ -12,6 +12,8 @@ export interface PieceTarget {
   /** Stores a piece after checking its sha256; rejects (and stores nothing) when it does not match. */
   write(index: number, data: Buffer): Promise<void>;
   missing(): number[];
+  /** Resolves once every stored piece is durable; rejects with a failed disk write. */
+  flush(): Promise<void>;
 }
 
 /** What to fetch and from whom. */
@@ -110,6 +112,8 @@ export async function receivePieces(options: ReceiveOptions): Promise<ReceiveRep
       throw new Error(`no source delivered a piece in ${idle} attempts (tried ${sources.join(', ')})`);
     }
   }
+  // Pieces reach peers and the import before they reach the disk; a failed write still fails the job.
+  await target.flush();
   return { ...stats, bytesFromSource };
 }
 

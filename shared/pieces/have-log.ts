@@ -90,12 +90,18 @@ export class HaveLogAppender {
 
   /** Records piece `index` as verified and on disk. */
   append(index: number): Promise<void> {
+    return this.appendMany([index]);
+  }
+
+  /** Records several pieces with one write and one fsync (group commit). */
+  appendMany(indexes: readonly number[]): Promise<void> {
+    const body = Buffer.concat(indexes.map(record));
     const done = this.tail.then(async () => {
       if (this.broken !== undefined) throw this.broken;
       try {
-        const { bytesWritten } = await this.handle.write(record(index));
-        if (bytesWritten !== RECORD_BYTES)
-          throw new Error(`short write to the have log (${bytesWritten} bytes)`);
+        const { bytesWritten } = await this.handle.write(body);
+        if (bytesWritten !== body.length)
+          throw new Error(`short write to the have log (${bytesWritten} of ${body.length} bytes)`);
         await this.handle.datasync();
       } catch (err) {
         this.broken = err instanceof Error ? err : new Error(String(err));

@@ -24,6 +24,8 @@ import { PieceWaiters } from './piece-waiters.js';
 export interface PieceStoreHooks {
   /** Runs after a piece's bytes are fsynced and before it is recorded as present (crash tests). */
   readonly afterDataSync?: (index: number) => Promise<void> | void;
+  /** Runs after a group of pieces is recorded in the have log with one write (group-commit tests). */
+  readonly afterCommit?: (indexes: readonly number[]) => void;
 }
 
 /** How to open a store. */
@@ -31,21 +33,46 @@ export interface PieceStoreOptions {
   /** Re-hash every piece the have log claims and drop those whose bytes changed (default true). */
   readonly verifyExisting?: boolean;
   readonly hooks?: PieceStoreHooks;
+  /**
+   * Bytes of verified pieces kept in memory, so a peer's request and the runtime import are answered
+   * without reading the disk, and forwarding never waits for an fsync. Also the most a write may run
+   * ahead of the disk. Default 8 MiB; never less than one piece.
+   */
+  readonly hotBytes?: number;
 }
+
+/** Default of PieceStoreOptions.hotBytes. */
+export const DEFAULT_HOT_BYTES = 8 * 1024 * 1024;
 
 /**
  * An agent's on-disk copy of one archive: `<dir>/<archive id>/data`, a sparse file of the full size
  * written piece by piece, and `<dir>/<archive id>/have`, the log of verified pieces. Only verified pieces
  * are written, and a piece is recorded in the log only after its bytes are durable, so what the log
  * claims after a crash is on disk. Serves peers (read, waitFor) and the runtime import (stream).
+ *
+ * A piece is held (has, waitFor, read, stream) as soon as it is verified: the newest pieces stay in
+ * memory (`hotBytes`) and are served from there while their bytes go to disk behind them, several
+ * pieces per fsync. At each hop of a relay chain this takes the disk off the forwarding path; `flush()`
+ * waits for the disk and reports a failed write.
  */
 export class PieceStore {
   readonly archiveId: string;
   readonly pieceCount: number;
-  private readonly present: Uint8Array;
-  private presentCount = 0;
+  /** Verified pieces, in memory or on disk: what the store serves. */
+  private readonly held: Uint8Array;
+  private heldCount = 0;
+  /** Verified pieces whose bytes are durable and recorded in the have log. */
+  private readonly durable: Uint8Array;
+  private readonly hot = new Map<number, Buffer>();
+  private hotTotal = 0;
+  private readonly hotLimit: number;
+  /** Disk writes not yet durable, oldest first: a write waits here when the disk falls behind. */
+  private readonly persisting = new Map<number, { bytes: number; done: Promise<void> }>();
+  private persistingBytes = 0;
+  private persistFailure: Error | undefined;
+  private commitQueue: { index: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+  private committing: Promise<void> | undefined;
   private readonly waiters = new PieceWaiters();
-  private readonly writing = new Map<number, Promise<void>>();
   private readonly inflight = new Set<Promise<unknown>>();
   private closing: Promise<void> | undefined;
 
@@ -59,12 +86,18 @@ export class PieceStore {
     /** Pieces the have log claimed whose bytes were missing or damaged on open; now missing again. */
     readonly droppedOnOpen: number,
     private readonly hooks: PieceStoreHooks,
+    hotBytes: number,
   ) {
     this.archiveId = archiveIdOf(manifest);
     this.pieceCount = manifest.pieces.length;
-    this.present = new Uint8Array(this.pieceCount);
-    for (const index of present) this.present[index] = 1;
-    this.presentCount = present.length;
+    this.held = new Uint8Array(this.pieceCount);
+    this.durable = new Uint8Array(this.pieceCount);
+    for (const index of present) {
+      this.held[index] = 1;
+      this.durable[index] = 1;
+    }
+    this.heldCount = present.length;
+    this.hotLimit = Math.max(hotBytes, manifest.pieceSize);
   }
 
   /** Creates or reopens the store of `manifest`'s archive under `dir`, resuming from its have log. */
@@ -91,7 +124,16 @@ export class PieceStore {
       const dropped = have.indexes.length - kept.length;
       if (!have.tidy || dropped > 0) await writeHaveLog(join(path, 'have'), geometry, kept);
       log = await HaveLogAppender.open(join(path, 'have'));
-      return new PieceStore(path, checked, data, log, kept, dropped, options.hooks ?? {});
+      return new PieceStore(
+        path,
+        checked,
+        data,
+        log,
+        kept,
+        dropped,
+        options.hooks ?? {},
+        options.hotBytes ?? DEFAULT_HOT_BYTES,
+      );
     } catch (err) {
       await log?.close();
       await data.close();
@@ -103,25 +145,25 @@ export class PieceStore {
     return this.manifest.size;
   }
 
-  /** Pieces verified and on disk. */
+  /** Pieces verified (in memory or on disk). */
   get count(): number {
-    return this.presentCount;
+    return this.heldCount;
   }
 
-  /** True once every piece is present. */
+  /** True once every piece is verified. */
   get complete(): boolean {
-    return this.presentCount === this.pieceCount;
+    return this.heldCount === this.pieceCount;
   }
 
-  /** True when piece `index` is verified and on disk. */
+  /** True when piece `index` is verified and can be read. */
   has(index: number): boolean {
-    return this.present[index] === 1;
+    return this.held[index] === 1;
   }
 
   /** Indexes of the pieces still to fetch, ascending. */
   missing(): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.pieceCount; i++) if (this.present[i] !== 1) out.push(i);
+    for (let i = 0; i < this.pieceCount; i++) if (this.held[i] !== 1) out.push(i);
     return out;
   }
 
@@ -131,12 +173,16 @@ export class PieceStore {
   }
 
   /**
-   * Verifies `bytes` against the manifest, then stores them as piece `index`. A mismatch throws
-   * PieceCorruptError and leaves the store untouched; a piece already present is a no-op.
+   * Verifies `bytes` against the manifest and holds them as piece `index`: readers waiting for it are
+   * woken at once and the bytes go to disk behind. Resolves once the piece is held and the disk is no
+   * more than `hotBytes` behind; flush() waits for the disk itself. A mismatch throws PieceCorruptError
+   * and leaves the store untouched; a piece already held is a no-op. The store keeps a copy, so the
+   * caller may reuse `bytes` at once.
    */
   async write(index: number, bytes: Uint8Array): Promise<void> {
     const range = this.range(index);
     this.checkOpen();
+    if (this.persistFailure !== undefined) throw this.persistFailure;
     const expected = this.manifest.pieces[index] ?? '';
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== expected || bytes.length !== range.length) {
@@ -145,12 +191,33 @@ export class PieceStore {
       throw new PieceCorruptError(this.archiveId, index, expected, actual, detail);
     }
     if (this.has(index)) return;
-    // Two sources may deliver the same piece at once; the second waits for the first's write.
-    const pending = this.writing.get(index);
-    if (pending !== undefined) return pending;
-    const done = this.track(this.store(index, bytes, range.offset)).finally(() => this.writing.delete(index));
-    this.writing.set(index, done);
-    return done;
+    // A copy: the disk write happens later, and callers (tests, readers of files) reuse their buffers.
+    const buffer = Buffer.allocUnsafe(bytes.length);
+    buffer.set(bytes);
+    this.held[index] = 1;
+    this.heldCount++;
+    this.hot.set(index, buffer);
+    this.hotTotal += buffer.length;
+    this.waiters.wake(index);
+    const done = this.track(this.persist(index, buffer, range.offset));
+    this.persisting.set(index, { bytes: buffer.length, done });
+    this.persistingBytes += buffer.length;
+    void done.then(
+      () => {
+        this.persisted(index, buffer.length);
+      },
+      (err: unknown) => {
+        this.persistFailure ??= err instanceof Error ? err : new Error(String(err));
+        this.persisted(index, buffer.length);
+      },
+    );
+    await this.room();
+  }
+
+  /** Waits until every held piece is on disk and in the have log; throws the first disk failure. */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.persisting.values()].map((p) => p.done));
+    if (this.persistFailure !== undefined) throw this.persistFailure;
   }
 
   /** The bytes of piece `index`; PieceMissingError when the store does not hold it. */
@@ -160,7 +227,7 @@ export class PieceStore {
     return this.readRange(range.offset, range.length);
   }
 
-  /** Resolves when piece `index` is present: at once if it is, else when a write lands it. */
+  /** Resolves when piece `index` is held: at once if it is, else when a write lands it. */
   async waitFor(index: number, signal?: AbortSignal): Promise<void> {
     this.range(index);
     this.checkOpen();
@@ -170,7 +237,7 @@ export class PieceStore {
 
   /**
    * The archive's bytes from piece `fromPiece` on, following the store: each piece is emitted once it
-   * and every piece before it are present. Errors with the abort reason, or PieceStoreClosedError.
+   * and every piece before it are held. Errors with the abort reason, or PieceStoreClosedError.
    */
   stream(fromPiece = 0, signal?: AbortSignal): Readable {
     if (!Number.isInteger(fromPiece) || fromPiece < 0 || fromPiece > this.pieceCount) {
@@ -198,27 +265,84 @@ export class PieceStore {
     await rm(this.path, { recursive: true, force: true, maxRetries: 3 });
   }
 
-  // Raw bytes of the data file, holes included: only for ranges of pieces already known present.
+  // Bytes inside one held piece: from memory while it is hot, else from the data file.
   private async readRange(offset: number, length: number): Promise<Buffer> {
     this.checkOpen();
+    const index = Math.floor(offset / this.manifest.pieceSize);
+    const hot = this.hot.get(index);
+    if (hot !== undefined) {
+      const start = offset - index * this.manifest.pieceSize;
+      return hot.subarray(start, start + length);
+    }
     return this.track(readFully(this.data, offset, length));
   }
 
-  private async store(index: number, bytes: Uint8Array, offset: number): Promise<void> {
+  // Waits while more than hotLimit bytes are not yet durable: memory stays bounded on a slow disk.
+  private async room(): Promise<void> {
+    while (this.persistingBytes > this.hotLimit) {
+      const oldest = this.persisting.values().next().value;
+      if (oldest === undefined) return;
+      await oldest.done.catch(() => undefined);
+    }
+    if (this.persistFailure !== undefined) throw this.persistFailure;
+  }
+
+  private async persist(index: number, bytes: Buffer, offset: number): Promise<void> {
     await writeFully(this.data, bytes, offset);
-    // The bytes must be durable before the log can say so, or a crash could leave a claimed hole.
-    await this.data.datasync();
-    await this.hooks.afterDataSync?.(index);
-    await this.log.append(index);
-    this.present[index] = 1;
-    this.presentCount++;
-    this.waiters.wake(index);
+    await this.commit(index);
+    this.durable[index] = 1;
+  }
+
+  private persisted(index: number, bytes: number): void {
+    this.persisting.delete(index);
+    this.persistingBytes -= bytes;
+    this.evictHot();
+  }
+
+  // Oldest first, and only pieces already durable: a hot piece not yet on disk is the only copy.
+  private evictHot(): void {
+    if (this.hotTotal <= this.hotLimit) return;
+    for (const [index, buffer] of this.hot) {
+      if (this.hotTotal <= this.hotLimit) break;
+      if (this.durable[index] !== 1) continue;
+      this.hot.delete(index);
+      this.hotTotal -= buffer.length;
+    }
+  }
+
+  // Group commit: one fsync of the data file covers every piece written before it, then their records
+  // go to the have log in one write and one fsync. The bytes must be durable before the log says so.
+  private commit(index: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.commitQueue.push({ index, resolve, reject });
+      this.committing ??= this.runCommits();
+    });
+  }
+
+  private async runCommits(): Promise<void> {
+    while (this.commitQueue.length > 0) {
+      const batch = this.commitQueue;
+      this.commitQueue = [];
+      try {
+        await this.data.datasync();
+        for (const entry of batch) await this.hooks.afterDataSync?.(entry.index);
+        const indexes = batch.map((entry) => entry.index);
+        await this.log.appendMany(indexes);
+        this.hooks.afterCommit?.(indexes);
+        for (const entry of batch) entry.resolve();
+      } catch (err) {
+        for (const entry of batch) entry.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    this.committing = undefined;
   }
 
   private async shutDown(): Promise<void> {
     this.waiters.failAll(new PieceStoreClosedError(this.archiveId, this.path));
     // Let reads and writes already under way finish before their descriptors go.
     await Promise.allSettled([...this.inflight]);
+    this.hot.clear();
+    this.hotTotal = 0;
     await this.log.close();
     await this.data.close().catch(() => undefined);
   }

@@ -5,7 +5,7 @@ import type { PieceRange } from './piece-manifest.js';
 export interface PieceFollowable {
   readonly pieceCount: number;
   range(index: number): PieceRange;
-  /** Resolves once piece `index` is verified and on disk. */
+  /** Resolves once piece `index` is verified and held (in memory or on disk). */
   waitFor(index: number, signal?: AbortSignal): Promise<void>;
   /** Bytes of a range inside pieces the store holds. */
   readRange(offset: number, length: number): Promise<Buffer>;

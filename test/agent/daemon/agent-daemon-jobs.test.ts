@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, it } from 'node:test';
 import type { JobEvent } from '../../../shared/control/index.js';
 import { encodeMessage } from '../../../shared/control/index.js';
@@ -177,6 +178,29 @@ describe('AgentDaemon jobs', { timeout: 20_000 }, () => {
       (h) => h.state === 'ready' && h.job === undefined,
       beats,
     );
+  });
+
+  it('counts a successful job as a runtime probe: the heartbeat after it starts no probe of its own', async () => {
+    agent = new AgentHarness({ heartbeatIntervalMs: 25, runtimeProbeMs: 200 });
+    await agent.start();
+    agent.origin.hold();
+    await agent.send({ jobId: 'job-1' });
+    await agent.heartbeats.waitFor('busy heartbeat', (h) => h.state === 'busy');
+    // Longer than the probe interval: without the job's word, the next idle heartbeat would probe.
+    await sleep(400);
+    const beats = agent.heartbeats.items.length;
+    // The job asked the runtime at its start; nothing else may ask until the interval passes again.
+    const probes = agent.runtime.calls.filter((c) => c === 'info').length;
+    agent.origin.release();
+    await agent.untilReport('job-1');
+    const ready = await agent.heartbeats.waitFor('ready heartbeat', (h) => h.state === 'ready', beats);
+    assert.equal(ready.runtime.ok, true);
+    assert.equal(agent.runtime.calls.filter((c) => c === 'info').length, probes, 'no probe after the job');
+    // Once the interval has passed again, the heartbeat probes as before.
+    await sleep(300);
+    const later = agent.heartbeats.items.length;
+    await agent.heartbeats.waitFor('a later heartbeat', (h) => h.state === 'ready', later);
+    assert.ok(agent.runtime.calls.filter((c) => c === 'info').length > probes, 'probes again later');
   });
 
   it('skips the transfer when every target is already verified and the job allows it', async () => {

@@ -210,6 +210,7 @@ export interface AgentSetup {
   readonly drainTimeoutMs?: number;
   readonly endpoint?: FakeEndpoint;
   readonly dataDir?: string;
+  readonly runtimeProbeMs?: number;
 }
 
 /** One AgentDaemon on a MemoryNats, with an observer connection watching what it says. */
@@ -243,6 +244,7 @@ export class AgentHarness {
         drainTimeoutMs: setup.drainTimeoutMs ?? 5_000,
         spoolDir: this.spool.path,
         stallMs: 10_000,
+        ...(setup.runtimeProbeMs === undefined ? {} : { runtimeProbeMs: setup.runtimeProbeMs }),
       },
       {
         connect: () => Promise.resolve(this.agentBus),

@@ -6,10 +6,18 @@ import { requireBinary } from '../../helpers/host-prereqs.js';
 
 /** Starts one fresh containerd per node, all on `parentDir` (a tmpfs); stops them all if one fails. */
 export async function startRuntimes(count: number, parentDir: string): Promise<ContainerdInstance[]> {
-  // Short prefixes: the socket path inside the tmpfs dir must stay under 108 bytes.
+  // Short prefixes: the socket path inside the tmpfs dir must stay under 108 bytes. An idle containerd's
+  // GC scheduler wakes ~100 times a second by default: 16 of them took ~0.3 CPU-s/s of this shared
+  // machine, a cost each real node pays on its own CPU (docs/benchmarks.md).
   const started = await Promise.allSettled(
     Array.from({ length: count }, (_, i) =>
-      startContainerd({ parentDir, dirPrefix: `n${i}`, readyTimeoutMs: 60_000, logLevel: 'warn' }),
+      startContainerd({
+        parentDir,
+        dirPrefix: `n${i}`,
+        readyTimeoutMs: 60_000,
+        logLevel: 'warn',
+        gcPauseThreshold: 0.001,
+      }),
     ),
   );
   const running = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));

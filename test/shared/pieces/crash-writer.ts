@@ -25,6 +25,8 @@ async function main(): Promise<void> {
   for (let i = 0; i <= args.crashAt; i++) {
     const { offset, length } = pieceRange(args.manifest, i);
     await store.write(i, bytes.subarray(offset, offset + length));
+    // One piece per commit, so the kill lands between piece crashAt's fsync and its record.
+    await store.flush();
   }
   // Reaching here means the kill did not happen; the parent sees a clean exit and fails.
   await store.close();

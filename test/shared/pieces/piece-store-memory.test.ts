@@ -66,7 +66,7 @@ describe('PieceStore: memory while streaming (256 MiB)', () => {
         assert.equal(`sha256:${hash.digest('hex')}`, manifest.sha256);
         const growth = peak - baseline;
         t.diagnostic(
-          `store filled at ${mbPerSecond(SIZE, fillMs)} MB/s (verify + write + 2 fsyncs per 4 MiB piece), ` +
+          `store filled at ${mbPerSecond(SIZE, fillMs)} MB/s (verify + write, fsyncs grouped across pieces), ` +
             `reopened and re-verified at ${mbPerSecond(SIZE, verifyMs)} MB/s, ` +
             `streamed at ${mbPerSecond(SIZE, streamMs)} MB/s; RSS ${(baseline / MiB).toFixed(0)} MiB before, ` +
             `peak growth ${(growth / MiB).toFixed(1)} MiB`,
