@@ -18,24 +18,26 @@ export interface BenchOptions {
   readonly json: boolean;
 }
 
-// Why these: docs/benchmarks.md ("Why the defaults"). In short: on this 2-core machine each node's job
-// costs about a core-second whatever S (agent, ctr and containerd together), so N = 16 fills the
-// machine; a lower B with a smaller S keeps the per-byte share small while S/B = 13.4 s keeps the phases
-// that take N·S/B (star and the baseline, ΣN = 29) inside the 20-minute sweep. 128 KiB pieces keep the
-// chain's 15 relay hops at N = 16 to about 1.5 s (a piece per hop at B), a tenth of S/B.
+// Why these: docs/benchmarks.md ("Why the defaults"). In short: on this 2-core machine a node's job
+// costs agent, ctr and containerd CPU mostly per byte at a slow link rate, and 16 simulated nodes share
+// two cores; a lower B with a smaller S halves that share while S/B = 13.4 s keeps the phases that take
+// N·S/B (star and the baseline, ΣN = 29) inside the 20-minute sweep. 64 KiB pieces keep the chain's 15
+// relay hops at N = 16 to about 1.6 s (a piece per hop at B), an eighth of S/B.
 export const DEFAULTS = {
   nodes: [1, 4, 8, 16],
-  sizeMiB: 16,
-  rateMbit: 10,
-  pieceMiB: 0.125,
+  sizeMiB: 8,
+  rateMbit: 5,
+  pieceMiB: 0.0625,
 } as const;
+
+const pad = (value: number, width: number): string => String(value).padEnd(width);
 
 export const USAGE = `usage: npm run bench:fleet -- [options]
   --nodes 1,4,8,16          fleet sizes to sweep
-  --size-mib ${DEFAULTS.sizeMiB}             size of images.tar (S)
-  --rate-mbit ${DEFAULTS.rateMbit}            each node's link, both directions (B)
+  --size-mib ${pad(DEFAULTS.sizeMiB, 15)}size of images.tar (S)
+  --rate-mbit ${pad(DEFAULTS.rateMbit, 14)}each node's link, both directions (B)
   --coordinator-rate-mbit B the coordinator's link (default: B)
-  --piece-mib ${DEFAULTS.pieceMiB}             airlift piece size
+  --piece-mib ${pad(DEFAULTS.pieceMiB, 14)}airlift piece size
   --phases floor,baseline,airlift,star
   --json                    print one JSON document instead of tables`;
 
