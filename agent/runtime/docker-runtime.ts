@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { RuntimeLoadError, RuntimeTagError, RuntimeUnavailableError } from '../../shared/errors/index.js';
@@ -25,19 +25,28 @@ interface ProgressEntry {
 export class DockerRuntime implements ContainerRuntime {
   readonly kind = 'docker' as const;
   readonly host: string;
-  private readonly docker: Docker;
+  private docker: Promise<Docker> | undefined;
+  private readonly dockerOptions: Docker.DockerOptions;
   private readonly logger: Logger | undefined;
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.host = options.host ?? DEFAULT_DOCKER_HOST;
-    this.docker = new Docker(dockerOptionsFor(this.host));
+    // Checked here, so a bad --docker-host fails at start with its own error, not at first use.
+    this.dockerOptions = dockerOptionsFor(this.host);
     this.logger = options.logger?.child({ component: 'docker-runtime' });
+  }
+
+  // dockerode (with docker-modem and ssh2) is loaded on first use: a containerd node, and every
+  // coordinator command, starts without it.
+  private client(): Promise<Docker> {
+    this.docker ??= import('dockerode').then(({ default: Dockerode }) => new Dockerode(this.dockerOptions));
+    return this.docker;
   }
 
   async info(signal?: AbortSignal): Promise<RuntimeInfo> {
     try {
       signal?.throwIfAborted();
-      const version = await this.docker.version();
+      const version = await (await this.client()).version();
       return { kind: 'docker', version: version.Version, endpoint: this.host };
     } catch (err) {
       throw new RuntimeUnavailableError(
@@ -52,8 +61,10 @@ export class DockerRuntime implements ContainerRuntime {
     const started = performance.now();
     const counter = countBytes(archive);
     let response: NodeJS.ReadableStream;
+    let docker: Docker;
     try {
-      response = await this.docker.loadImage(counter, {
+      docker = await this.client();
+      response = await docker.loadImage(counter, {
         quiet: true,
         ...(signal === undefined ? {} : { abortSignal: signal }),
       });
@@ -62,7 +73,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
     // The engine answers 200 and reports failures inside the JSON stream: every entry must be read.
     const entries = await new Promise<ProgressEntry[]>((resolve, reject) => {
-      this.docker.modem.followProgress(response, (err: Error | null, result: ProgressEntry[]) => {
+      docker.modem.followProgress(response, (err: Error | null, result: ProgressEntry[]) => {
         if (err === null) resolve(result);
         else reject(err);
       });
@@ -86,7 +97,7 @@ export class DockerRuntime implements ContainerRuntime {
       throw new RuntimeTagError('docker', source, target, 'Docker can only tag with a tag, not a digest');
     }
     try {
-      await this.docker.getImage(source).tag({
+      await (await this.client()).getImage(source).tag({
         repo: `${ref.registry}/${ref.repository}`,
         tag: ref.tag,
         ...(signal === undefined ? {} : { abortSignal: signal }),
@@ -99,7 +110,7 @@ export class DockerRuntime implements ContainerRuntime {
   async inspect(reference: string, signal?: AbortSignal): Promise<RuntimeImage | undefined> {
     try {
       signal?.throwIfAborted();
-      const info = await this.docker.getImage(reference).inspect();
+      const info = await (await this.client()).getImage(reference).inspect();
       // docker load commits an image only once all its layers are registered: present means usable.
       return { reference: formatReference(parseReference(reference)), configDigest: info.Id, usable: true };
     } catch (err) {
@@ -123,7 +134,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async untag(reference: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.docker
+      await (
+        await this.client()
+      )
         .getImage(reference)
         .remove({ noprune: true, ...(signal === undefined ? {} : { abortSignal: signal }) });
     } catch (err) {

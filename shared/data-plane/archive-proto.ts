@@ -20,11 +20,12 @@ const LOADER_OPTIONS: Options = {
 let cached: ProtoGrpcType | undefined;
 
 /**
- * The repository's `proto/` directory. This module runs from `shared/data-plane/` (source) or
- * `dist/shared/data-plane/` (compiled), so the root is two or three levels up.
+ * The repository's `proto/` directory. This module runs from `shared/data-plane/` (source),
+ * `dist/shared/data-plane/` (compiled) or inside `dist/airlift.mjs` (the bundled CLI), so the root is
+ * two, three or one level up.
  */
 export function protoRoot(): string {
-  const candidates = ['../../proto/', '../../../proto/'].map((up) =>
+  const candidates = ['../../proto/', '../../../proto/', '../proto/'].map((up) =>
     fileURLToPath(new URL(up, import.meta.url)),
   );
   const found = candidates.find((dir) => existsSync(`${dir}${ARCHIVE_PROTO_FILE}`));
