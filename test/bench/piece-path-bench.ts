@@ -41,6 +41,8 @@ async function writeAll(store: PieceStore, data: Buffer, manifest: PieceManifest
     const offset = i * manifest.pieceSize;
     await store.write(i, data.subarray(offset, Math.min(data.length, offset + manifest.pieceSize)));
   }
+  // Writes resolve once a piece is held; the disk work behind them belongs in the figure too.
+  await store.flush();
 }
 
 async function drain(store: PieceStore): Promise<number> {
