@@ -36,7 +36,8 @@ export interface PieceStoreOptions {
   /**
    * Bytes of verified pieces kept in memory, so a peer's request and the runtime import are answered
    * without reading the disk, and forwarding never waits for an fsync. Also the most a write may run
-   * ahead of the disk. Default 8 MiB; never less than one piece.
+   * ahead of the disk, so the store holds at most about twice this plus a piece. Default 8 MiB; never
+   * less than one piece.
    */
   readonly hotBytes?: number;
 }
