@@ -56,11 +56,7 @@ export async function writeHaveLog(
   geometry: HaveGeometry,
   indexes: readonly number[],
 ): Promise<void> {
-  const body = Buffer.alloc(HEADER_BYTES + RECORD_BYTES * indexes.length);
-  header(geometry).copy(body, 0);
-  indexes.forEach((index, i) => {
-    record(index).copy(body, HEADER_BYTES + RECORD_BYTES * i);
-  });
+  const body = Buffer.concat([header(geometry), ...indexes.map(record)]);
   const temp = `${path}.tmp`;
   const handle = await open(temp, 'w', 0o600);
   try {
@@ -88,13 +84,8 @@ export class HaveLogAppender {
     return new HaveLogAppender(await open(path, 'a'));
   }
 
-  /** Records piece `index` as verified and on disk. */
-  append(index: number): Promise<void> {
-    return this.appendMany([index]);
-  }
-
-  /** Records several pieces with one write and one fsync (group commit). */
-  appendMany(indexes: readonly number[]): Promise<void> {
+  /** Records pieces as verified and on disk, with one write and one fsync for all of them. */
+  append(indexes: readonly number[]): Promise<void> {
     const body = Buffer.concat(indexes.map(record));
     const done = this.tail.then(async () => {
       if (this.broken !== undefined) throw this.broken;

@@ -328,7 +328,7 @@ export class PieceStore {
         await this.data.datasync();
         for (const entry of batch) await this.hooks.afterDataSync?.(entry.index);
         const indexes = batch.map((entry) => entry.index);
-        await this.log.appendMany(indexes);
+        await this.log.append(indexes);
         this.hooks.afterCommit?.(indexes);
         for (const entry of batch) entry.resolve();
       } catch (err) {

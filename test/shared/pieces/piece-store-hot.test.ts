@@ -146,7 +146,8 @@ describe('PieceStore: hot pieces', () => {
   });
 
   it('keeps its own copy: the caller may reuse its buffer at once', async () => {
-    const store = await PieceStore.open(fresh(), MANIFEST);
+    const dir = fresh();
+    const store = await PieceStore.open(dir, MANIFEST);
     try {
       const buffer = Buffer.from(piece(2));
       await store.write(2, buffer);
@@ -154,7 +155,7 @@ describe('PieceStore: hot pieces', () => {
       assert.deepEqual(await store.read(2), piece(2));
       await store.flush();
       await store.close();
-      const again = await PieceStore.open(store.path.slice(0, store.path.lastIndexOf('/')), MANIFEST);
+      const again = await PieceStore.open(dir, MANIFEST);
       assert.deepEqual(await again.read(2), piece(2));
       await again.remove();
     } finally {
@@ -163,7 +164,8 @@ describe('PieceStore: hot pieces', () => {
   });
 
   it('reports a failed disk write through flush() and refuses later writes', async () => {
-    const store = await PieceStore.open(fresh(), MANIFEST, {
+    const dir = fresh();
+    const store = await PieceStore.open(dir, MANIFEST, {
       hooks: {
         afterDataSync: (index) => {
           if (index === 1) throw new Error('disk on fire');
@@ -177,7 +179,7 @@ describe('PieceStore: hot pieces', () => {
       await assert.rejects(store.write(2, piece(2)), /disk on fire/);
       await store.close();
       // Reopened, the store claims only what was recorded before the failure.
-      const again = await PieceStore.open(store.path.slice(0, store.path.lastIndexOf('/')), MANIFEST);
+      const again = await PieceStore.open(dir, MANIFEST);
       assert.equal(again.has(1), false);
       assert.equal(again.has(2), false);
       await again.remove();
