@@ -8,7 +8,7 @@ import {
   type JobEventBody,
 } from '../../shared/control/index.js';
 import { ErrorCode } from '../../shared/errors/index.js';
-import { loadableArchiveStream } from '../../shared/image-archive/index.js';
+import { importPartStream, loadableArchiveStream } from '../../shared/image-archive/index.js';
 import type { NodeLoadReport } from '../../shared/node-job/index.js';
 import { receivePieces, type ReceiveReport } from '../data-plane/index.js';
 import { runNodeLoad } from '../node-load/index.js';
@@ -88,8 +88,35 @@ export async function runLoadImagesJob(
     let cpuAtLoaded: NodeJS.CpuUsage | undefined;
     const store = await deps.shelf.open(archive.manifest);
     const resumedPieces = store.count;
-    let receiving: Promise<ReceiveReport> | undefined;
     let receiveError: Error | undefined;
+    const pieceSize = archive.manifest.pieceSize;
+    // A skip stops the transfer; a failed transfer stops the import.
+    const receiveAbort = new AbortController();
+    const importAbort = new AbortController();
+    const importSignal = AbortSignal.any([jobSignal, importAbort.signal]);
+    deps.shelf.serve(store);
+    // The transfer starts with the job, not after the pre-import check: when N nodes start together
+    // that check's ctr process can take most of a second, and in a chain every node downstream would
+    // inherit the delay. A node that then finds every image verified stops it, a few pieces in.
+    const receiving: Promise<ReceiveReport> = receivePieces({
+      archiveId: archive.id,
+      sources: archive.sources,
+      node: deps.node,
+      runId: job.runId,
+      target: store,
+      signal: AbortSignal.any([jobSignal, receiveAbort.signal]),
+      stallMs: deps.stallMs,
+      flowControlWindow: receiveWindowFor(pieceSize),
+      logger: log,
+      onPiece: () => {
+        progress.bytes(Math.min(archive.size, store.count * pieceSize));
+      },
+      ...(deps.maxRate === undefined ? {} : { maxRate: deps.maxRate }),
+    });
+    receiving.catch((err: unknown) => {
+      receiveError = err as Error;
+      importAbort.abort(err);
+    });
     const report = await runNodeLoad({
       node: deps.node,
       runtime: deps.runtime,
@@ -100,36 +127,20 @@ export async function runLoadImagesJob(
       openArchive: (kind) => {
         // Transfer and import are one streamed step: the runtime reads verified pieces as they land.
         progress.enter('loading');
-        deps.shelf.serve(store);
-        const importAbort = new AbortController();
-        const pieceSize = archive.manifest.pieceSize;
-        receiving = receivePieces({
-          archiveId: archive.id,
-          sources: archive.sources,
-          node: deps.node,
-          runId: job.runId,
-          target: store,
-          signal: jobSignal,
-          stallMs: deps.stallMs,
-          flowControlWindow: receiveWindowFor(pieceSize),
-          logger: log,
-          onPiece: () => {
-            progress.bytes(Math.min(archive.size, store.count * pieceSize));
-          },
-          ...(deps.maxRate === undefined ? {} : { maxRate: deps.maxRate }),
-        });
-        receiving.catch((err: unknown) => {
-          receiveError = err as Error;
-          importAbort.abort(err);
-        });
-        return loadableArchiveStream(
-          store.stream(0, AbortSignal.any([jobSignal, importAbort.signal])),
-          archive,
-          kind,
-        );
+        const parts = archive.importParts;
+        if (parts !== undefined) {
+          return {
+            parts: parts.map(
+              (part) => () =>
+                importPartStream(part, (span) => store.streamRange(span.offset, span.length, importSignal)),
+            ),
+          };
+        }
+        return loadableArchiveStream(store.stream(0, importSignal), archive, kind);
       },
       onEvent: (event) => {
         if (event.phase === 'load') cpuAtLoaded = process.cpuUsage(cpuAtStart);
+        if (event.phase === 'skip') receiveAbort.abort(new Error('every image is already verified here'));
         if (event.phase === 'load' || event.phase === 'skip') progress.enter('verifying');
       },
     });
@@ -137,7 +148,7 @@ export async function runLoadImagesJob(
     // one that ends without it says so at once to a peer that asks, rather than keep it waiting.
     if (store.complete) deps.shelf.serve(store);
     else deps.shelf.serveHeld(store);
-    const transfer = receiving === undefined ? undefined : await receiving.catch(() => undefined);
+    const transfer = await receiving.catch(() => undefined);
     const final: NodeLoadReport = {
       ...report,
       ...(transfer === undefined

@@ -1,1 +1,1 @@
-export { runNodeLoad, type NodeLoadEvent, type NodeLoadJob } from './node-loader.js';
+export { runNodeLoad, type ArchiveImport, type NodeLoadEvent, type NodeLoadJob } from './node-loader.js';

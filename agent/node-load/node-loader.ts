@@ -7,7 +7,7 @@ import type {
   RetagPlan,
   RetagPlanEntry,
 } from '../../shared/node-job/index.js';
-import type { ContainerRuntime, RuntimeImage, RuntimeInfo } from '../runtime/index.js';
+import type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo } from '../runtime/index.js';
 
 /** Progress of a node job, for CLIs and (later) the control plane. */
 export type NodeLoadEvent =
@@ -16,13 +16,19 @@ export type NodeLoadEvent =
   | { readonly phase: 'retag'; readonly source: string; readonly target: string }
   | { readonly phase: 'verify'; readonly outcome: ImageLoadOutcome };
 
+/**
+ * What a load imports: one stream, or parts imported one after another, each opened when its turn
+ * comes (a staged import: the first images unpack while the rest still arrive).
+ */
+export type ArchiveImport = Readable | { readonly parts: readonly (() => Readable)[] };
+
 /** Inputs of one node job. */
 export interface NodeLoadJob {
   readonly node: string;
   readonly runtime: ContainerRuntime;
   readonly plan: RetagPlan;
   /** Opens images.tar's bytes in a form this runtime imports; called only when a load is needed. */
-  readonly openArchive: (runtime: ContainerRuntime['kind']) => Readable;
+  readonly openArchive: (runtime: ContainerRuntime['kind']) => ArchiveImport;
   /** Skip the load when every target is already present with the right image (idempotent re-runs). */
   readonly skipIfVerified?: boolean;
   readonly signal?: AbortSignal;
@@ -64,7 +70,7 @@ export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
       );
       return report(job, runtime, started, 0, 0, images);
     }
-    const loadResult = await job.runtime.load(job.openArchive(job.runtime.kind), job.signal);
+    const loadResult = await importArchive(job, job.openArchive(job.runtime.kind), log);
     job.onEvent?.({ phase: 'load', bytes: loadResult.bytes });
     log?.info({ bytes: loadResult.bytes, ms: loadResult.durationMs }, 'archive loaded');
     // The job's manifest usually makes the import name every target already; then one listing
@@ -118,6 +124,28 @@ export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
     log?.warn({ code: err instanceof AirliftError ? err.code : 'UNEXPECTED' }, 'node load failed');
     return failedReport(job, started, err, runtime);
   }
+}
+
+// Parts run in order, each to its end (unpacked) before the next: a failed part fails the load.
+async function importArchive(
+  job: NodeLoadJob,
+  archive: ArchiveImport,
+  log: Logger | undefined,
+): Promise<LoadResult> {
+  if (!('parts' in archive)) return job.runtime.load(archive, job.signal);
+  const started = performance.now();
+  const loaded: string[] = [];
+  let bytes = 0;
+  for (const [index, open] of archive.parts.entries()) {
+    const part = await job.runtime.load(open(), job.signal);
+    log?.debug(
+      { part: index + 1, of: archive.parts.length, bytes: part.bytes, ms: part.durationMs },
+      'import part loaded',
+    );
+    loaded.push(...part.loaded);
+    bytes += part.bytes;
+  }
+  return { loaded, bytes, durationMs: Math.round(performance.now() - started) };
 }
 
 // One listing for all targets: per-reference queries cost a process start each on containerd.

@@ -42,7 +42,7 @@ export function addSessionOptions(command: Command): Command {
         .choices(['chain', 'star'])
         .default('chain'),
     )
-    .option('--piece-size <size>', 'bytes per piece, a power of two from 64KiB to 64MiB', '4MiB')
+    .option('--piece-size <size>', 'bytes per piece, a power of two from 16KiB to 64MiB', '4MiB')
     .option('--listen <host:port>', 'data-plane address to serve images.tar on', '0.0.0.0:7480')
     .option(
       '--advertise <host:port>',
@@ -127,7 +127,7 @@ export function parsePieceSize(text: string): number {
     throw new ConfigInvalidError(
       'command line',
       '--piece-size',
-      `${JSON.stringify(text)} is not a power of two from 64KiB to 64MiB`,
+      `${JSON.stringify(text)} is not a power of two from 16KiB to 64MiB`,
     );
   }
   return bytes;

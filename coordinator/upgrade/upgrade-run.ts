@@ -6,7 +6,7 @@ import type { Bus } from '../../shared/bus/bus.js';
 import { ExitCode, type CliOutput } from '../../shared/cli/index.js';
 import type { RunState } from '../../shared/control/index.js';
 import { AirliftError, KubePhaseError } from '../../shared/errors/index.js';
-import { describeLoadable } from '../../shared/image-archive/index.js';
+import { describeLoadable, planImportParts } from '../../shared/image-archive/index.js';
 import { planRetags } from '../../shared/node-job/index.js';
 import { FleetRegistry } from '../fleet/index.js';
 import { plan as kubePlan, runKubePhase, type KubeTools } from '../kube/index.js';
@@ -136,6 +136,16 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
   const archiveId = manifest.sha256.slice('sha256:'.length);
   deps.archives.register(archiveId, p.bundle.imagesSource(), manifest.pieceSize);
   const sources = planSources(p.targets, deps.archives.advertisedAddress, request.distribution);
+  // The import names every target itself (a tag call less per image on every node), and runs in parts
+  // that each start once their members are held, so nodes unpack while the archive still arrives.
+  const importParts = planImportParts(info.archive, p.retags.entries)?.map((part) => ({
+    spans: [...part.spans],
+    dockerManifest: part.dockerManifest,
+  }));
+  const loadable = {
+    ...describeLoadable(info.archive, p.retags.entries),
+    ...(importParts === undefined ? {} : { importParts }),
+  };
   store.phase('distributing');
   const view = deps.view(p.nodes, info.imagesTar.length);
   let outcomes: NodeOutcome[];
@@ -151,8 +161,7 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
           id: archiveId,
           size: info.imagesTar.length,
           sha256: manifest.sha256,
-          // The import names every target itself: a tag call less per image on every node.
-          ...describeLoadable(info.archive, p.retags.entries),
+          ...loadable,
           manifest,
           sources: sources.get(node) ?? [deps.archives.advertisedAddress],
         },

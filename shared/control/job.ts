@@ -10,25 +10,72 @@ export const retagPlanSchema = z.object({
   unnamedImages: z.array(z.string()),
 });
 
-/** Where and what images.tar is: enough to fetch it, check it and make it loadable by either runtime. */
-export const archiveDescriptorSchema = z.object({
-  /** Names the archive on the data plane (the sha256 hex of images.tar). */
-  id: z.string().regex(/^[a-f0-9]{64}$/),
-  size: z.number().int().positive(),
-  sha256: digest,
-  format: z.enum(['go-containerregistry', 'docker-save', 'oci-layout']),
-  /** Where the members end: dockerManifest replaces the end-of-archive marker there. */
-  entriesEnd: z.number().int().nonnegative(),
-  /**
-   * A docker manifest.json naming every image by its references and retag targets, appended to the
-   * stream so the import tags the targets itself (and Docker can load an OCI layout).
-   */
-  dockerManifest: z.string().optional(),
-  /** Piece size and per-piece digests: every receiver checks each piece before importing or forwarding it. */
-  manifest: pieceManifestSchema,
-  /** gRPC addresses to fetch pieces from, in order of preference (planned peer first, coordinator last). */
-  sources: z.array(z.string().min(1)).min(1),
+const blockAligned = z
+  .number()
+  .int()
+  .nonnegative()
+  .refine((n) => n % 512 === 0, 'expected a multiple of 512 (tar blocks)');
+
+/** One staged import: byte spans of images.tar, ascending and disjoint, and the manifest.json naming its images. */
+export const importPartSchema = z.object({
+  spans: z
+    .array(z.object({ offset: blockAligned, length: blockAligned.refine((n) => n > 0, 'expected > 0') }))
+    .min(1)
+    .superRefine((spans, ctx) => {
+      let end = 0;
+      for (const [i, span] of spans.entries()) {
+        if (span.offset < end) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'offset'],
+            message: 'spans must be ascending and disjoint',
+          });
+        }
+        end = span.offset + span.length;
+      }
+    }),
+  dockerManifest: z.string().min(2),
 });
+
+/** Where and what images.tar is: enough to fetch it, check it and make it loadable by either runtime. */
+export const archiveDescriptorSchema = z
+  .object({
+    /** Names the archive on the data plane (the sha256 hex of images.tar). */
+    id: z.string().regex(/^[a-f0-9]{64}$/),
+    size: z.number().int().positive(),
+    sha256: digest,
+    format: z.enum(['go-containerregistry', 'docker-save', 'oci-layout']),
+    /** Where the members end: dockerManifest replaces the end-of-archive marker there. */
+    entriesEnd: z.number().int().nonnegative(),
+    /**
+     * A docker manifest.json naming every image by its references and retag targets, appended to the
+     * stream so the import tags the targets itself (and Docker can load an OCI layout).
+     */
+    dockerManifest: z.string().optional(),
+    /**
+     * Staged import (planImportParts): parts the node imports one after another, each as soon as its
+     * members are held, instead of the whole archive after its last byte. Absent: one import.
+     */
+    importParts: z.array(importPartSchema).min(2).optional(),
+    /** Piece size and per-piece digests: every receiver checks each piece before importing or forwarding it. */
+    manifest: pieceManifestSchema,
+    /** gRPC addresses to fetch pieces from, in order of preference (planned peer first, coordinator last). */
+    sources: z.array(z.string().min(1)).min(1),
+  })
+  .superRefine((archive, ctx) => {
+    // A span past the members would make a node wait for bytes that never come, or import the trailer.
+    for (const [p, part] of (archive.importParts ?? []).entries()) {
+      for (const [i, span] of part.spans.entries()) {
+        if (span.offset + span.length > archive.entriesEnd) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['importParts', p, 'spans', i],
+            message: `ends at byte ${span.offset + span.length}, past the members (entriesEnd ${archive.entriesEnd})`,
+          });
+        }
+      }
+    }
+  });
 export type ArchiveDescriptor = z.infer<typeof archiveDescriptorSchema>;
 
 export const loadImagesPayloadSchema = z.object({

@@ -1,3 +1,5 @@
+import type { ByteSpan } from '../tar/index.js';
+
 /** One blob (config or layer) of an image inside images.tar. */
 export interface ArchiveBlob {
   /** Member name inside images.tar (`<hex>.tar.gz`, `blobs/sha256/<hex>`, `<id>/layer.tar`). */
@@ -5,6 +7,8 @@ export interface ArchiveBlob {
   readonly size: number;
   /** `sha256:<hex>` where the archive names it; docker-save layer.tar members carry none. */
   readonly digest?: string;
+  /** Where the member sits in images.tar, headers and padding included (a staged import copies it). */
+  readonly span: ByteSpan;
 }
 
 /** One image found in images.tar. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ArchiveMalformedError } from '../errors/index.js';
+import { memberSpan } from '../tar/index.js';
 import { firstIssue } from '../validation/index.js';
 import type { ArchiveEntries } from './archive-entries.js';
 import type { ArchiveBlob, ArchiveImage } from './archive-image.js';
@@ -42,14 +43,24 @@ export async function readDockerArchive(entries: ArchiveEntries): Promise<Archiv
       const entry = entries.require(name, `${where} Layers`);
       // docker save stores layers uncompressed, so the stored bytes hash to the config's diff_id.
       const digest = digestFromName(name) ?? (name.endsWith('/layer.tar') ? config.diffIds[n] : undefined);
-      return { entry: name, size: entry.size, ...(digest === undefined ? {} : { digest }) };
+      return {
+        entry: name,
+        size: entry.size,
+        span: memberSpan(entry),
+        ...(digest === undefined ? {} : { digest }),
+      };
     });
     const raw = item.RepoTags ?? [];
     images.push({
       references: normaliseArchiveReferences(raw, label, where),
       rawReferences: raw,
       configDigest: config.digest,
-      config: { entry: item.Config, size: configEntry.size, digest: config.digest },
+      config: {
+        entry: item.Config,
+        size: configEntry.size,
+        digest: config.digest,
+        span: memberSpan(configEntry),
+      },
       layers,
       size: configEntry.size + layers.reduce((sum, layer) => sum + layer.size, 0),
       ...(config.os === undefined ? {} : { os: config.os }),

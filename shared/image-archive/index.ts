@@ -8,3 +8,10 @@ export {
   type LoadableArchive,
   type ImportName,
 } from './loadable-stream.js';
+export {
+  planImportParts,
+  importPartStream,
+  DEFAULT_MAX_IMPORT_PARTS,
+  type ImportPart,
+  type ImportPartOptions,
+} from './import-parts.js';

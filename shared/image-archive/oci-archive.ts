@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ArchiveMalformedError } from '../errors/index.js';
+import { memberSpan } from '../tar/index.js';
 import { firstIssue } from '../validation/index.js';
 import type { ArchiveEntries } from './archive-entries.js';
 import type { ArchiveBlob, ArchiveImage } from './archive-image.js';
@@ -51,7 +52,12 @@ export async function readOciArchive(
     const manifest = parse(manifestSchema, await entries.readJson(blobName, where), label, blobName);
     const layers: ArchiveBlob[] = manifest.layers.map((layer, n) => {
       const entry = entries.require(blobPath(layer.digest), `${blobName} layers[${n}]`);
-      return { entry: blobPath(layer.digest), size: entry.size, digest: layer.digest };
+      return {
+        entry: blobPath(layer.digest),
+        size: entry.size,
+        digest: layer.digest,
+        span: memberSpan(entry),
+      };
     });
     const configName = blobPath(manifest.config.digest);
     const configEntry = entries.require(configName, `${blobName} config`);
@@ -78,7 +84,12 @@ export async function readOciArchive(
       references,
       rawReferences: raw,
       configDigest: config.digest,
-      config: { entry: configName, size: configEntry.size, digest: config.digest },
+      config: {
+        entry: configName,
+        size: configEntry.size,
+        digest: config.digest,
+        span: memberSpan(configEntry),
+      },
       layers,
       size: configEntry.size + layers.reduce((sum, layer) => sum + layer.size, 0),
       manifestDigest: manifestDescriptor.digest,

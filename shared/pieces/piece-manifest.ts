@@ -5,7 +5,7 @@ import type { ByteSource } from '../tar/index.js';
 import { firstIssue } from '../validation/index.js';
 
 /** Smallest piece: below this, per-piece overhead (a digest, a message, an fsync) starts to dominate. */
-export const MIN_PIECE_SIZE = 64 * 1024;
+export const MIN_PIECE_SIZE = 16 * 1024;
 /** Largest piece: a receiver holds one whole piece in memory before it can verify it. */
 export const MAX_PIECE_SIZE = 64 * 1024 * 1024;
 /** Kraken's piece size; a benchmark over real fleets may tune it. */

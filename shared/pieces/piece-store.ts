@@ -244,14 +244,35 @@ export class PieceStore {
     if (!Number.isInteger(fromPiece) || fromPiece < 0 || fromPiece > this.pieceCount) {
       throw new PieceIndexError(this.archiveId, fromPiece, this.pieceCount);
     }
+    return this.streamBytes(Math.min(this.size, fromPiece * this.manifest.pieceSize), this.size, signal);
+  }
+
+  /** Bytes [offset, offset + length) of the archive, following the store as stream() does. */
+  streamRange(offset: number, length: number, signal?: AbortSignal): Readable {
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > this.size
+    ) {
+      throw new RangeError(
+        `bytes ${offset}+${length} are outside archive ${this.archiveId} (${this.size} bytes)`,
+      );
+    }
+    return this.streamBytes(offset, offset + length, signal);
+  }
+
+  private streamBytes(start: number, end: number, signal?: AbortSignal): Readable {
     this.checkOpen();
     const follow = {
       pieceCount: this.pieceCount,
+      pieceSize: this.manifest.pieceSize,
       range: (index: number) => this.range(index),
       waitFor: (index: number, stop?: AbortSignal) => this.waitFor(index, stop),
       readRange: (offset: number, length: number) => this.readRange(offset, length),
     };
-    return new PieceStream(follow, fromPiece, signal);
+    return new PieceStream(follow, start, end, signal);
   }
 
   /** Stops the store: pending waits and streams fail with PieceStoreClosedError; writes in progress finish. */

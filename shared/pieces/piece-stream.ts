@@ -4,6 +4,7 @@ import type { PieceRange } from './piece-manifest.js';
 /** What a following stream needs from a store. */
 export interface PieceFollowable {
   readonly pieceCount: number;
+  readonly pieceSize: number;
   range(index: number): PieceRange;
   /** Resolves once piece `index` is verified and held (in memory or on disk). */
   waitFor(index: number, signal?: AbortSignal): Promise<void>;
@@ -15,13 +16,13 @@ export interface PieceFollowable {
 export const STREAM_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * The archive's bytes from piece `fromPiece` on, in order, emitting each piece only once it is verified
- * and waiting for pieces still in transit. One chunk is read per _read() call, so a slow consumer (the
- * runtime import) stops the reading and at most a chunk or two sit in memory.
+ * The archive's bytes from `start` to `end`, in order, emitting each piece's bytes only once it is
+ * verified and waiting for pieces still in transit. One chunk is read per _read() call, so a slow
+ * consumer (the runtime import) stops the reading and at most a chunk or two sit in memory.
  */
 export class PieceStream extends Readable {
-  private index: number;
-  private within = 0;
+  private position: number;
+  private waited = -1;
   private readonly stop = new AbortController();
   private readonly onAbort = (): void => {
     this.destroy(this.signal?.reason as Error);
@@ -29,11 +30,12 @@ export class PieceStream extends Readable {
 
   constructor(
     private readonly store: PieceFollowable,
-    fromPiece: number,
+    start: number,
+    private readonly end: number,
     private readonly signal?: AbortSignal,
   ) {
     super({ highWaterMark: STREAM_CHUNK_BYTES });
-    this.index = fromPiece;
+    this.position = start;
     if (signal?.aborted === true) {
       process.nextTick(this.onAbort);
     } else {
@@ -59,16 +61,20 @@ export class PieceStream extends Readable {
   }
 
   private async nextChunk(): Promise<Buffer | null> {
-    if (this.index >= this.store.pieceCount) return null;
-    const range = this.store.range(this.index);
-    if (this.within === 0) await this.store.waitFor(this.index, this.stop.signal);
-    const length = Math.min(STREAM_CHUNK_BYTES, range.length - this.within);
-    const chunk = await this.store.readRange(range.offset + this.within, length);
-    this.within += length;
-    if (this.within === range.length) {
-      this.index++;
-      this.within = 0;
+    if (this.position >= this.end) return null;
+    const index = Math.floor(this.position / this.store.pieceSize);
+    if (index !== this.waited) {
+      await this.store.waitFor(index, this.stop.signal);
+      this.waited = index;
     }
+    const range = this.store.range(index);
+    const length = Math.min(
+      STREAM_CHUNK_BYTES,
+      range.offset + range.length - this.position,
+      this.end - this.position,
+    );
+    const chunk = await this.store.readRange(this.position, length);
+    this.position += length;
     return chunk;
   }
 }

@@ -1,5 +1,5 @@
 export { FileByteSource, BufferByteSource, type ByteSource } from './byte-source.js';
 export { indexTar } from './tar-index.js';
 export { checkEntryPath } from './entry-path.js';
-export type { TarEntry, TarEntryType } from './tar-entry.js';
+export { memberSpan, type ByteSpan, type TarEntry, type TarEntryType } from './tar-entry.js';
 export { tarFileMember, TAR_TRAILER } from './tar-file-writer.js';

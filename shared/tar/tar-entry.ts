@@ -15,6 +15,23 @@ export interface TarEntry {
   readonly typeflag: string;
 }
 
+/** A contiguous run of bytes in an archive. */
+export interface ByteSpan {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * The bytes a member occupies, from its first header block (PAX/GNU records included) to the end of
+ * its padded data: copied as they are, they make the same member in another tar stream.
+ */
+export function memberSpan(entry: TarEntry): ByteSpan {
+  return {
+    offset: entry.headerOffset,
+    length: entry.dataOffset + Math.ceil(entry.size / 512) * 512 - entry.headerOffset,
+  };
+}
+
 /** Maps a ustar typeflag to an entry type. */
 export function entryTypeOf(typeflag: string): TarEntryType {
   switch (typeflag) {

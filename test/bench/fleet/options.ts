@@ -21,13 +21,14 @@ export interface BenchOptions {
 // Why these: docs/benchmarks.md ("Why the defaults"). In short: on this 2-core machine a node's job
 // costs agent, ctr and containerd CPU mostly per byte at a slow link rate, and 16 simulated nodes share
 // two cores; a lower B with a smaller S halves that share while S/B = 13.4 s keeps the phases that take
-// N·S/B (star and the baseline, ΣN = 29) inside the 20-minute sweep. 64 KiB pieces keep the chain's 15
-// relay hops at N = 16 to about 1.6 s (a piece per hop at B), an eighth of S/B.
+// N·S/B (star and the baseline, ΣN = 29) inside the 20-minute sweep. 32 KiB pieces keep the chain's 15
+// relay hops at N = 16 to about 0.8 s (a piece per hop at B), a sixteenth of S/B; 16 KiB pieces cost the
+// agents a third more CPU (about 1 ms per piece and node), 64 KiB ones double the lag.
 export const DEFAULTS = {
   nodes: [1, 4, 8, 16],
   sizeMiB: 8,
   rateMbit: 5,
-  pieceMiB: 0.0625,
+  pieceMiB: 0.03125,
 } as const;
 
 const pad = (value: number, width: number): string => String(value).padEnd(width);

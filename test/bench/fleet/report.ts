@@ -31,6 +31,9 @@ export function ratiosOf(phases: readonly PhaseResult[]): Record<string, number>
   put('starOverFloor', time('star'), time('floor'));
   put('baselineOverFloor', time('baseline'), time('floor'));
   put('baselineOverAirlift', time('baseline'), time('airlift'));
+  // Against the payload-only S / B as well, so the measured link term can be told apart.
+  const nominal = phases.find((p) => p.phase === 'floor')?.detail['nominalLinkSeconds'];
+  put('airliftOverNominalLink', time('airlift'), nominal);
   put('starOverAirlift', time('star'), time('airlift'));
   return ratios;
 }

@@ -99,9 +99,9 @@ describe('buildPieceManifest', () => {
     assert.equal(err.context.field, 'size');
   });
 
-  it('refuses piece sizes that are not a power of two from 64 KiB to 64 MiB', async () => {
+  it('refuses piece sizes that are not a power of two from 16 KiB to 64 MiB', async () => {
     const source = new BufferByteSource(Buffer.alloc(10), 'x.tar');
-    for (const bad of [0, 1000, 32 * 1024, 3 * SMALL_PIECE, 128 * 1024 * 1024, SMALL_PIECE + 0.5]) {
+    for (const bad of [0, 1000, 8 * 1024, 3 * SMALL_PIECE, 128 * 1024 * 1024, SMALL_PIECE + 0.5]) {
       await expectAirliftRejection(
         buildPieceManifest(source, bad),
         PieceManifestError,
@@ -158,7 +158,7 @@ describe('pieceManifestSchema', () => {
     ['short digest', { ...good, pieces: ['abc', ...good.pieces.slice(1)] }, '[0]'],
     ['archive digest without prefix', { ...good, sha256: good.sha256.slice(7) }, 'sha256'],
     ['piece size not a power of two', { ...good, pieceSize: 3 * 128 * 1024 }, 'pieceSize'],
-    ['piece size below 64 KiB', { ...good, pieceSize: 32 * 1024, pieces: [] }, 'pieceSize'],
+    ['piece size below 16 KiB', { ...good, pieceSize: 8 * 1024, pieces: [] }, 'pieceSize'],
     ['piece size above 64 MiB', { ...good, pieceSize: 128 * 1024 * 1024 }, 'pieceSize'],
     ['zero size', { ...good, size: 0, pieces: [] }, 'size'],
     ['fractional size', { ...good, size: 1.5 }, 'size'],
