@@ -88,38 +88,55 @@ describe('runLoadImagesJob', { timeout: 20_000 }, () => {
     assert.equal(tracker.snapshot().bytesDone, origin.bytes.length);
   });
 
-  it('skips the transfer when allowed and every target is already verified', async () => {
+  it('skips the load when allowed and every target is already verified, stopping the transfer it began', async () => {
     const run = setup();
     for (const e of origin.job().payload.plan.entries)
       run.runtime.images.set(e.target, { configDigest: e.configDigest, usable: true });
-    const fetchesBefore = origin.server.stats().nodes['node-a']?.fetches ?? 0;
-    const report = await runLoadImagesJob(
-      origin.job({}, { skipIfVerified: true }),
-      run.deps,
-      new AbortController().signal,
-      () => undefined,
-    );
-    assert.equal(report.ok, true);
-    assert.equal(report.bytesLoaded, 0);
-    assert.equal(report.transfer, undefined);
-    assert.equal(origin.server.stats().nodes['node-a']?.fetches ?? 0, fetchesBefore);
-    assert.deepEqual(
-      run.events.map((e) => (e.body.type === 'phase' ? e.body.phase : e.body.type)),
-      ['verifying', 'done', 'report'],
-    );
-    // A peer planned to fetch from this node is told at once that it holds nothing, not kept waiting.
-    const served = run.endpoint.served.get(origin.job().payload.archive.id);
-    assert.ok(served !== undefined, 'the archive is registered for peers');
-    await assert.rejects(
-      Promise.race([
-        served.piece(0, new AbortController().signal),
-        sleep(2000).then(() => 'still waiting'),
-      ]).then((outcome) => {
-        if (outcome === 'still waiting') throw new Error('still waiting');
-      }),
-      /piece 0|missing|not/i,
-    );
-    await run.shelf.close();
+    // The transfer starts with the job, before the check; held after its first piece, it must not
+    // keep a skipping node waiting.
+    origin.hold();
+    try {
+      const outcome = await Promise.race([
+        runLoadImagesJob(
+          origin.job({}, { skipIfVerified: true }),
+          run.deps,
+          new AbortController().signal,
+          () => undefined,
+        ),
+        sleep(3000, 'still running' as const),
+      ]);
+      assert.notEqual(outcome, 'still running', 'a skip must stop the transfer');
+      assert.ok(typeof outcome !== 'string');
+      assert.equal(outcome.ok, true);
+      assert.equal(outcome.bytesLoaded, 0);
+      assert.equal(outcome.transfer, undefined);
+      assert.deepEqual(
+        run.runtime.calls.filter((call) => call === 'load'),
+        [],
+      );
+      assert.deepEqual(
+        run.events
+          .filter((e) => e.body.type !== 'progress')
+          .map((e) => (e.body.type === 'phase' ? e.body.phase : e.body.type)),
+        ['verifying', 'done', 'report'],
+      );
+      // A peer planned to fetch from this node is told at once that it lacks the rest, not kept waiting.
+      const served = run.endpoint.served.get(origin.job().payload.archive.id);
+      assert.ok(served !== undefined, 'the archive is registered for peers');
+      const last = origin.job().payload.archive.manifest.pieces.length - 1;
+      await assert.rejects(
+        Promise.race([
+          served.piece(last, new AbortController().signal),
+          sleep(2000).then(() => 'still waiting'),
+        ]).then((result) => {
+          if (result === 'still waiting') throw new Error('still waiting');
+        }),
+        new RegExp(`piece ${last}|missing|not`, 'i'),
+      );
+    } finally {
+      origin.release();
+      await run.shelf.close();
+    }
   });
 
   it('stops when the agent aborts it, and reports the job failed', async () => {

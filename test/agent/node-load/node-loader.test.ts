@@ -180,4 +180,58 @@ describe('runNodeLoad', () => {
     });
     assert.equal(report.ok, false);
   });
+
+  it('imports parts one after another, opening each only when its turn comes', async () => {
+    const opened: string[] = [];
+    const fake = new FakeRuntime((f) => {
+      // Part 1 holds api, part 2 ui: each load registers what its part held.
+      const loads = f.calls.filter((call) => call === 'load').length;
+      if (loads === 1) f.images.set('release.daocloud.io/k/api:v1', { configDigest: A, usable: true });
+      if (loads === 2) f.images.set('release.daocloud.io/k/ui:v1', { configDigest: B, usable: true });
+    });
+    const part = (name: string, bytes: string) => (): Readable => {
+      opened.push(`${name} after ${fake.calls.filter((call) => call === 'load').length} loads`);
+      return Readable.from([Buffer.from(bytes)]);
+    };
+    const report = await runNodeLoad({
+      node: 'n1',
+      runtime: fake,
+      plan,
+      openArchive: () => ({ parts: [part('first', 'api part'), part('second', 'ui part!!')] }),
+    });
+    assert.equal(report.ok, true, JSON.stringify(report.images));
+    assert.deepEqual(opened, ['first after 0 loads', 'second after 1 loads']);
+    assert.equal(report.bytesLoaded, 'api part'.length + 'ui part!!'.length);
+    assert.deepEqual(
+      report.images.map((i) => i.verified),
+      [true, true],
+    );
+  });
+
+  it('stops at a part that fails: the rest are never opened and the report says why', async () => {
+    const fake = new FakeRuntime(loadsBoth);
+    let openedThird = false;
+    const report = await runNodeLoad({
+      node: 'n1',
+      runtime: fake,
+      plan,
+      openArchive: () => ({
+        parts: [
+          () => Readable.from([Buffer.from('one')]),
+          () => {
+            fake.failLoad = 'unexpected EOF in part two';
+            return Readable.from([Buffer.from('two')]);
+          },
+          () => {
+            openedThird = true;
+            return Readable.from([Buffer.from('three')]);
+          },
+        ],
+      }),
+    });
+    assert.equal(report.ok, false);
+    assert.equal(openedThird, false);
+    assert.match(report.error?.message ?? '', /unexpected EOF in part two/);
+    assert.equal(fake.calls.filter((call) => call === 'load').length, 2);
+  });
 });

@@ -96,6 +96,50 @@ describe('jobSchema', () => {
     rejects(jobSchema, mutate(loadImagesJob(), 'payload.archive.id', 'c'.repeat(63)), 'payload.archive.id');
   });
 
+  it('accepts staged import parts and rejects spans a node could not follow, naming the span', () => {
+    const manifest = '[{"Config":"c.json","RepoTags":[],"Layers":[]}]';
+    const parts = [
+      { spans: [{ offset: 0, length: 1024 }], dockerManifest: manifest },
+      {
+        spans: [
+          { offset: 0, length: 512 },
+          { offset: 1536, length: 1536 },
+        ],
+        dockerManifest: manifest,
+      },
+    ];
+    const staged = mutate(loadImagesJob(), 'payload.archive.importParts', parts);
+    assert.deepEqual(decodeMessage(jobSchema, SUBJECT, encodeMessage(staged)), staged);
+    const withSpans = (spans: unknown): unknown =>
+      mutate(staged, 'payload.archive.importParts.1.spans', spans);
+    rejects(
+      jobSchema,
+      withSpans([{ offset: 2048, length: 1536 }]),
+      'payload.archive.importParts[1].spans[0]',
+      /past the members \(entriesEnd 3072\)/,
+    );
+    rejects(
+      jobSchema,
+      withSpans([{ offset: 100, length: 512 }]),
+      'payload.archive.importParts[1].spans[0].offset',
+    );
+    rejects(
+      jobSchema,
+      withSpans([
+        { offset: 1024, length: 1024 },
+        { offset: 1536, length: 512 },
+      ]),
+      'payload.archive.importParts[1].spans[1].offset',
+      /ascending and disjoint/,
+    );
+    rejects(jobSchema, withSpans([]), 'payload.archive.importParts[1].spans');
+    rejects(
+      jobSchema,
+      mutate(loadImagesJob(), 'payload.archive.importParts', parts.slice(0, 1)),
+      'payload.archive.importParts',
+    );
+  });
+
   it('rejects node names and run ids that would break subjects', () => {
     for (const node of BAD_NODE_NAMES) rejects(jobSchema, loadImagesJob({ node }), 'node');
     rejects(jobSchema, loadImagesJob({ node: '' }), 'node');

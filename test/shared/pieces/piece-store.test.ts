@@ -214,6 +214,27 @@ describe('PieceStore', () => {
     }
   });
 
+  it('streamRange() yields exactly its bytes, across piece boundaries, waiting only for the pieces it covers', async () => {
+    const store = await openFresh();
+    try {
+      const offset = 2 * SMALL_PIECE + 100;
+      const length = 3 * SMALL_PIECE;
+      // Covers pieces 2..5; piece 5 arrives last, and nothing outside the range is ever written.
+      const reading = collectBytes(store.streamRange(offset, length));
+      for (const i of [3, 2, 4]) await store.write(i, piece(i));
+      await sleep(20);
+      const early = await Promise.race([reading.then(() => 'done'), sleep(50).then(() => 'waiting')]);
+      assert.equal(early, 'waiting', 'the range must wait for its last piece');
+      await store.write(5, piece(5));
+      assert.deepEqual(await reading, BYTES.subarray(offset, offset + length));
+      assert.equal((await collectBytes(store.streamRange(offset, 0))).length, 0);
+      assert.throws(() => store.streamRange(BYTES.length - 10, 11), RangeError);
+      assert.throws(() => store.streamRange(-1, 5), RangeError);
+    } finally {
+      await store.remove();
+    }
+  });
+
   it('stream() reads ahead of a stalled consumer by at most one chunk', async () => {
     const store = await openFresh();
     try {
