@@ -114,6 +114,46 @@ export function runtimeContract(
       });
     }
 
+    it('imports a staged archive part by part: each part makes its own images usable, named by their targets', async () => {
+      const { importPartStream, planImportParts, readImageArchive } =
+        await import('../../../shared/image-archive/index.js');
+      const { BufferByteSource } = await import('../../../shared/tar/index.js');
+      const { Readable } = await import('node:stream');
+      // Images of their own (another version), so earlier tests cannot have loaded them already.
+      const own = await sampleImages('9.9.7', 24 * 1024);
+      const archive = await writeImageArchive(own, 'go-containerregistry');
+      const parsed = await readImageArchive(new BufferByteSource(archive, 'images.tar'));
+      const names = own.map((image, i) => ({
+        target: `127.0.0.1:5000/contract/staged-${i}:v1`,
+        configDigest: image.configDigest,
+      }));
+      const parts = planImportParts(parsed, names);
+      assert.ok(parts !== undefined && parts.length > 1, 'the sample archive splits into parts');
+      const done = new Set<string>();
+      for (const part of parts) {
+        const stream = importPartStream(part, (span) =>
+          Readable.from([archive.subarray(span.offset, span.offset + span.length)]),
+        );
+        await rt.runtime.load(stream);
+        for (const item of JSON.parse(part.dockerManifest) as { Config: string }[]) {
+          const image = parsed.images.find((candidate) => candidate.config.entry === item.Config);
+          if (image !== undefined) done.add(image.configDigest);
+        }
+        const found = await rt.runtime.inspectAll(names.map((n) => n.target));
+        for (const n of names) {
+          const image = found.get(n.target);
+          if (done.has(n.configDigest)) {
+            assert.equal(image?.configDigest, n.configDigest, `${n.target} after its part`);
+            assert.equal(image.usable, true, `${n.target} unpacked after its part`);
+          } else {
+            assert.equal(image, undefined, `${n.target} not before its part`);
+          }
+        }
+      }
+      assert.equal(done.size, own.length);
+      for (const n of names) await rt.runtime.untag(n.target);
+    });
+
     it('tags, re-tags with force, and untags', async () => {
       await rt.runtime.load(trickle(await writeImageArchive(images, 'go-containerregistry'), 64 * 1024));
       const [a, b] = images;
