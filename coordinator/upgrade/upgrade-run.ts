@@ -138,10 +138,7 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
   const sources = planSources(p.targets, deps.archives.advertisedAddress, request.distribution);
   // The import names every target itself (a tag call less per image on every node), and runs in parts
   // that each start once their members are held, so nodes unpack while the archive still arrives.
-  const importParts = planImportParts(info.archive, p.retags.entries)?.map((part) => ({
-    spans: [...part.spans],
-    dockerManifest: part.dockerManifest,
-  }));
+  const importParts = planImportParts(info.archive, p.retags.entries);
   const loadable = {
     ...describeLoadable(info.archive, p.retags.entries),
     ...(importParts === undefined ? {} : { importParts }),

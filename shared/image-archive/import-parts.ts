@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
-import { TAR_TRAILER, tarFileMember, type ByteSpan } from '../tar/index.js';
+import type { ByteSpan } from '../tar/index.js';
 import type { ArchiveImage, ImageArchive } from './archive-image.js';
-import { dockerManifestFor, type ImportName } from './loadable-stream.js';
+import { dockerManifestFor, manifestEnding, type ImportName } from './loadable-stream.js';
 
 /** One staged import: the members some images need, in archive order, and a manifest.json naming them. */
 export interface ImportPart {
-  /** Byte spans of images.tar, ascending and disjoint (adjacent members joined). */
-  readonly spans: readonly ByteSpan[];
+  /** Byte spans of images.tar, ascending and disjoint (adjacent members joined); as the job carries them. */
+  readonly spans: ByteSpan[];
   readonly dockerManifest: string;
 }
 
@@ -65,7 +65,7 @@ export function importPartStream(part: ImportPart, openSpan: (span: ByteSpan) =>
     for (const span of part.spans) {
       for await (const chunk of openSpan(span)) yield chunk as Buffer;
     }
-    yield Buffer.concat([tarFileMember('manifest.json', Buffer.from(part.dockerManifest)), TAR_TRAILER]);
+    yield manifestEnding(part.dockerManifest);
   }
   return Readable.from(bytes(), { objectMode: false });
 }

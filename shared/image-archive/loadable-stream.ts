@@ -36,8 +36,15 @@ export function loadableArchiveStream(
       'an OCI layout needs its docker manifest (describeLoadable) to be loaded into Docker',
     );
   }
-  const suffix = Buffer.concat([tarFileMember('manifest.json', Buffer.from(manifest)), TAR_TRAILER]);
-  return appendAfter(raw, archive.entriesEnd, suffix);
+  return appendAfter(raw, archive.entriesEnd, manifestEnding(manifest));
+}
+
+/**
+ * The bytes that end a loadable stream: a `manifest.json` member and the end-of-archive marker. Both
+ * `ctr images import` and `docker load` take the last manifest.json of a tar.
+ */
+export function manifestEnding(dockerManifest: string): Buffer {
+  return Buffer.concat([tarFileMember('manifest.json', Buffer.from(dockerManifest)), TAR_TRAILER]);
 }
 
 /** What a node needs to know about an archive to make it loadable, without reading the archive itself. */

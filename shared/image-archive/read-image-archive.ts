@@ -1,5 +1,5 @@
 import { ArchiveMalformedError } from '../errors/index.js';
-import { indexTar, type ByteSource, type TarEntry } from '../tar/index.js';
+import { indexTar, memberSpan, type ByteSource, type TarEntry } from '../tar/index.js';
 import { ArchiveEntries } from './archive-entries.js';
 import type { ImageArchive, ImageArchiveFormat } from './archive-image.js';
 import { readDockerArchive } from './docker-archive.js';
@@ -81,5 +81,7 @@ async function verifyLayerDigests(entries: ArchiveEntries, images: ImageArchive[
 
 function endOfMembers(members: readonly TarEntry[]): number {
   const last = members.at(-1);
-  return last === undefined ? 0 : last.dataOffset + Math.ceil(last.size / 512) * 512;
+  if (last === undefined) return 0;
+  const span = memberSpan(last);
+  return span.offset + span.length;
 }
