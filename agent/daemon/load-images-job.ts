@@ -100,7 +100,7 @@ export async function runLoadImagesJob(
     // inherit the delay. A node that then finds every image verified stops it, a few pieces in.
     const receiving: Promise<ReceiveReport> = receivePieces({
       archiveId: archive.id,
-      sources: archive.sources,
+      stripes: archive.stripes,
       node: deps.node,
       runId: job.runId,
       target: store,

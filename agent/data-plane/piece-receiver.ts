@@ -19,8 +19,12 @@ export interface PieceTarget {
 /** What to fetch and from whom. */
 export interface ReceiveOptions {
   readonly archiveId: string;
-  /** gRPC addresses in order of preference: the planned upstream peer first, the coordinator last. */
-  readonly sources: readonly string[];
+  /**
+   * Per stripe, gRPC addresses in order of preference: the planned upstream peer first, the coordinator
+   * last. Stripe s carries the pieces whose index % stripes.length is s, each from its own sources and
+   * all at once; one stripe carries every piece.
+   */
+  readonly stripes: readonly (readonly string[])[];
   readonly node: string;
   readonly runId: string;
   readonly target: PieceTarget;
@@ -65,31 +69,83 @@ class SourceNotReady extends SourceProblem {}
 /** How long to wait before asking a not-yet-ready source again. */
 const NOT_READY_RETRY_MS = 200;
 
+/** Counters every stripe of one receive adds to. */
+interface ReceiveStats {
+  piecesReceived: number;
+  bytesReceived: number;
+  corruptPieces: number;
+  sourceSwitches: number;
+  readonly bytesFromSource: Record<string, number>;
+}
+
+/** One stripe of a receive: the pieces with index % count === stripe. */
+interface Stripe {
+  readonly stripe: number;
+  readonly count: number;
+  readonly sources: readonly string[];
+  /** Pieces this stripe received so far: a peer that is not ready is only waited for before the first. */
+  received: number;
+}
+
 /**
- * Fetches every missing piece, in order, from the first source that delivers; on a dead, stalled or
- * lying source it moves to the next and continues from the first piece still missing.
+ * Fetches every missing piece, each stripe in order from the first of its sources that delivers; on a
+ * dead, stalled or lying source a stripe moves to its next source and continues from its first piece
+ * still missing. The first stripe that gives up stops the others.
  */
 export async function receivePieces(options: ReceiveOptions): Promise<ReceiveReport> {
-  const { target, sources, signal } = options;
-  const log = options.logger.child({ component: 'piece-receiver', archiveId: options.archiveId });
-  const stats = { piecesReceived: 0, bytesReceived: 0, corruptPieces: 0, sourceSwitches: 0 };
-  const bytesFromSource: Record<string, number> = {};
+  const { stripes } = options;
+  if (stripes.length === 0) throw new Error('no source to fetch pieces from');
+  const stats: ReceiveStats = {
+    piecesReceived: 0,
+    bytesReceived: 0,
+    corruptPieces: 0,
+    sourceSwitches: 0,
+    bytesFromSource: {},
+  };
+  const stop = new AbortController();
+  const signal = AbortSignal.any([options.signal, stop.signal]);
+  await Promise.all(
+    stripes.map((sources, stripe) =>
+      receiveStripe(
+        { stripe, count: stripes.length, sources, received: 0 },
+        { ...options, signal },
+        stats,
+      ).catch((err: unknown) => {
+        stop.abort(err);
+        throw err;
+      }),
+    ),
+  );
+  // Pieces reach peers and the import before they reach the disk; a failed write still fails the job.
+  await options.target.flush();
+  const { bytesFromSource, ...counts } = stats;
+  return { ...counts, bytesFromSource: { ...bytesFromSource } };
+}
+
+async function receiveStripe(stripe: Stripe, options: ReceiveOptions, stats: ReceiveStats): Promise<void> {
+  const { target, signal } = options;
+  const { sources } = stripe;
+  const log = options.logger.child({
+    component: 'piece-receiver',
+    archiveId: options.archiveId,
+    ...(stripe.count > 1 ? { stripe: stripe.stripe } : {}),
+  });
   const maxIdleRounds = options.maxIdleRounds ?? 3;
   let current = 0;
   let idle = 0;
-  // A getter, not the narrowed property: fetchFrom() completes the store behind the compiler's back.
-  const complete = (): boolean => target.complete;
+  // A function, not a narrowed value: fetchFrom() completes the store behind the compiler's back.
+  const complete = (): boolean => target.complete || firstMissing(target, stripe) === undefined;
   let notReadySince: number | undefined;
   while (!complete()) {
     signal.throwIfAborted();
     const source = sources[current % sources.length];
     if (source === undefined) throw new Error('no source to fetch pieces from');
-    const before = stats.piecesReceived;
+    const before = stripe.received;
     try {
-      await fetchFrom(source, options, stats, bytesFromSource);
+      await fetchFrom(source, stripe, options, stats);
       if (!complete()) throw new SourceProblem('stream ended before the last piece');
     } catch (err) {
-      // Say why we stopped (timeout, agent stopping), not what gRPC made of the cancel.
+      // Say why we stopped (timeout, agent stopping, another stripe failed), not what gRPC made of the cancel.
       if (signal.aborted) throw signal.reason;
       if (err instanceof SourceNotReady) {
         notReadySince ??= performance.now();
@@ -107,24 +163,31 @@ export async function receivePieces(options: ReceiveOptions): Promise<ReceiveRep
       current++;
     }
     // A full round through the sources with nothing new means none can help.
-    idle = stats.piecesReceived > before ? 0 : idle + 1;
+    idle = stripe.received > before ? 0 : idle + 1;
     if (!complete() && idle >= maxIdleRounds * sources.length) {
-      throw new Error(`no source delivered a piece in ${idle} attempts (tried ${sources.join(', ')})`);
+      const which = stripe.count > 1 ? ` for stripe ${stripe.stripe} of ${stripe.count}` : '';
+      throw new Error(
+        `no source delivered a piece${which} in ${idle} attempts (tried ${sources.join(', ')})`,
+      );
     }
   }
-  // Pieces reach peers and the import before they reach the disk; a failed write still fails the job.
-  await target.flush();
-  return { ...stats, bytesFromSource };
+}
+
+/** The first piece of the stripe this node does not hold yet. */
+function firstMissing(target: PieceTarget, stripe: Stripe): number | undefined {
+  if (stripe.count === 1) return target.missing()[0];
+  return target.missing().find((index) => index % stripe.count === stripe.stripe);
 }
 
 async function fetchFrom(
   source: string,
+  stripe: Stripe,
   options: ReceiveOptions,
-  stats: { piecesReceived: number; bytesReceived: number; corruptPieces: number },
-  bytesFromSource: Record<string, number>,
+  stats: ReceiveStats,
 ): Promise<void> {
   const { target } = options;
-  const fromPiece = target.missing()[0] ?? 0;
+  const { bytesFromSource } = stats;
+  const fromPiece = firstMissing(target, stripe) ?? stripe.stripe;
   const client = createArchiveClient(
     source,
     options.flowControlWindow === undefined ? {} : { flowControlWindow: options.flowControlWindow },
@@ -132,6 +195,7 @@ async function fetchFrom(
   const call = client.FetchPieces({
     archiveId: options.archiveId,
     fromPiece,
+    stride: stripe.count,
     node: options.node,
     runId: options.runId,
   });
@@ -165,6 +229,7 @@ async function fetchFrom(
         throw err;
       }
       stats.piecesReceived++;
+      stripe.received++;
       stats.bytesReceived += data.length;
       bytesFromSource[source] = (bytesFromSource[source] ?? 0) + data.length;
       options.onPiece?.(index, data.length, source);
@@ -173,7 +238,7 @@ async function fetchFrom(
     if (watch.stalled) throw new SourceProblem(`no piece from ${source} for ${options.stallMs} ms`);
     if (options.signal.aborted) throw options.signal.reason;
     if (err instanceof SourceProblem) throw err;
-    if ((err as { code?: unknown }).code === GrpcStatus.NOT_FOUND && stats.piecesReceived === 0) {
+    if ((err as { code?: unknown }).code === GrpcStatus.NOT_FOUND && stripe.received === 0) {
       throw new SourceNotReady(`${source} does not serve the archive yet`);
     }
     throw new SourceProblem(`${source}: ${(err as Error).message}`);

@@ -7,6 +7,7 @@ import type { UpgradeRequest } from '../upgrade/upgrade-request.js';
 import {
   addSessionOptions,
   parsePieceSize,
+  parseStripes,
   runUpgradeSession,
   type SessionFlags,
 } from './upgrade-session.js';
@@ -76,6 +77,7 @@ function requestFor(state: RunState, flags: ResumeFlags): UpgradeRequest {
     allowHintMismatch: false,
     forceLoad: flags.forceLoad,
     distribution: flags.distribution,
+    stripes: parseStripes(flags.stripes),
     pieceSize: parsePieceSize(flags.pieceSize),
     ...(state.version === undefined ? {} : { version: state.version }),
   };

@@ -5,6 +5,7 @@ import { ConfigInvalidError } from '../../shared/errors/index.js';
 import {
   addSessionOptions,
   parsePieceSize,
+  parseStripes,
   runUpgradeSession,
   type SessionFlags,
 } from './upgrade-session.js';
@@ -54,6 +55,7 @@ export function upgradeCommand(output: CliOutput, logger: Logger, setExit: (code
           allowHintMismatch: flags.allowHintMismatch,
           forceLoad: flags.forceLoad,
           distribution: flags.distribution,
+          stripes: parseStripes(flags.stripes),
           pieceSize: parsePieceSize(flags.pieceSize),
           ...(flags.version === undefined ? {} : { version: flags.version }),
           ...(flags.imageRegistry === undefined ? {} : { imageRegistry: flags.imageRegistry }),

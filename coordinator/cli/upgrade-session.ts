@@ -11,9 +11,15 @@ import {
 import { ExecaRunner } from '../../shared/exec/index.js';
 import { ArchiveServer } from '../data-plane/index.js';
 import { wholeArchivePieces } from '../../shared/data-plane/index.js';
+import { MAX_STRIPES } from '../../shared/control/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import { isValidPieceSize } from '../../shared/pieces/index.js';
-import type { DistributionMode } from '../upgrade/distribution-plan.js';
+import {
+  DEFAULT_DISTRIBUTION,
+  DISTRIBUTION_MODES,
+  PLAN_DEFAULTS,
+  type DistributionMode,
+} from '../upgrade/distribution-plan.js';
 import { KubeTools } from '../kube/index.js';
 import { PlainProgressView, TtyProgressView } from '../upgrade/progress-view.js';
 import { runUpgrade } from '../upgrade/upgrade-run.js';
@@ -22,6 +28,7 @@ import type { UpgradeRequest } from '../upgrade/upgrade-request.js';
 /** The flags `upgrade` and `resume` share: where the control plane, data plane and cluster tools are. */
 export interface SessionFlags extends NatsFlags {
   distribution: DistributionMode;
+  stripes: string;
   pieceSize: string;
   listen: string;
   advertise?: string;
@@ -37,10 +44,15 @@ export function addSessionOptions(command: Command): Command {
     .addOption(
       new Option(
         '--distribution <mode>',
-        'chain: nodes relay pieces to each other; star: all fetch from here',
+        'tree: pieces in stripes, each relayed down its own tree of nodes; chain: node to node; star: all fetch from here',
       )
-        .choices(['chain', 'star'])
-        .default('chain'),
+        .choices(DISTRIBUTION_MODES)
+        .default(DEFAULT_DISTRIBUTION),
+    )
+    .option(
+      '--stripes <k>',
+      `tree mode: stripes, and children per node in each stripe's tree (1-${MAX_STRIPES})`,
+      String(PLAN_DEFAULTS.stripes),
     )
     .option('--piece-size <size>', 'bytes per piece, a power of two from 16KiB to 64MiB', '4MiB')
     .option('--listen <host:port>', 'data-plane address to serve images.tar on', '0.0.0.0:7480')
@@ -131,4 +143,17 @@ export function parsePieceSize(text: string): number {
     );
   }
   return bytes;
+}
+
+/** `--stripes`: an integer from 1 to MAX_STRIPES. */
+export function parseStripes(text: string): number {
+  const stripes = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(stripes) || stripes < 1 || stripes > MAX_STRIPES) {
+    throw new ConfigInvalidError(
+      'command line',
+      '--stripes',
+      `${JSON.stringify(text)} is not an integer from 1 to ${MAX_STRIPES}`,
+    );
+  }
+  return stripes;
 }

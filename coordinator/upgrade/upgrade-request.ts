@@ -18,8 +18,13 @@ export interface UpgradeRequest {
   readonly allowHintMismatch: boolean;
   /** Reload even on nodes that already hold every image verified. */
   readonly forceLoad: boolean;
-  /** chain (default): nodes relay pieces to each other; star: every node fetches from the coordinator. */
+  /**
+   * chain (default): pieces relayed node to node; tree: pieces in stripes, each relayed down its own
+   * tree of nodes; star: every node fetches from the coordinator.
+   */
   readonly distribution: DistributionMode;
+  /** Tree mode: stripes, and children per node in each stripe's tree (default 2). */
+  readonly stripes: number;
   /** Bytes per piece (a power of two, 256 KiB – 64 MiB). */
   readonly pieceSize: number;
 }

@@ -135,7 +135,9 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
   const manifest = await buildPieceManifest(p.bundle.imagesSource(), request.pieceSize, deps.signal);
   const archiveId = manifest.sha256.slice('sha256:'.length);
   deps.archives.register(archiveId, p.bundle.imagesSource(), manifest.pieceSize);
-  const sources = planSources(p.targets, deps.archives.advertisedAddress, request.distribution);
+  const sources = planSources(p.targets, deps.archives.advertisedAddress, request.distribution, {
+    stripes: request.stripes,
+  });
   // The import names every target itself (a tag call less per image on every node), and runs in parts
   // that each start once their members are held, so nodes unpack while the archive still arrives.
   const importParts = planImportParts(info.archive, p.retags.entries);
@@ -160,7 +162,7 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
           sha256: manifest.sha256,
           ...loadable,
           manifest,
-          sources: sources.get(node) ?? [deps.archives.advertisedAddress],
+          stripes: sources.get(node) ?? [[deps.archives.advertisedAddress]],
         },
         plan: { entries: [...p.retags.entries], unnamedImages: [...p.retags.unnamedImages] },
         skipIfVerified: !request.forceLoad,

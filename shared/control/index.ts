@@ -6,6 +6,7 @@ export {
   loadImagesPayloadSchema,
   archiveDescriptorSchema,
   retagPlanSchema,
+  MAX_STRIPES,
   type Job,
   type JobAck,
   type LoadImagesPayload,

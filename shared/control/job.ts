@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { pieceManifestSchema } from '../pieces/piece-manifest.js';
 import { NODE_NAME, RUN_ID } from './subjects.js';
 
+/** Most stripes a job may split its pieces into: each is one more stream per node. */
+export const MAX_STRIPES = 16;
+
 const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 hex>');
 
 /** The retag plan as the coordinator computed it; every node applies exactly this. */
@@ -59,8 +62,15 @@ export const archiveDescriptorSchema = z
     importParts: z.array(importPartSchema).min(2).optional(),
     /** Piece size and per-piece digests: every receiver checks each piece before importing or forwarding it. */
     manifest: pieceManifestSchema,
-    /** gRPC addresses to fetch pieces from, in order of preference (planned peer first, coordinator last). */
-    sources: z.array(z.string().min(1)).min(1),
+    /**
+     * Where pieces come from, per stripe: stripes[s] lists gRPC addresses in order of preference
+     * (planned peer first, coordinator last) for the pieces whose index % stripes.length is s. One
+     * stripe (a chain, a star) carries every piece.
+     */
+    stripes: z
+      .array(z.array(z.string().min(1)).min(1))
+      .min(1)
+      .max(MAX_STRIPES),
   })
   .superRefine((archive, ctx) => {
     // A span past the members would make a node wait for bytes that never come, or import the trailer.

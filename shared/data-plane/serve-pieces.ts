@@ -20,13 +20,15 @@ export interface PiecesServeContext {
 type PiecesCall = ServerWritableStream<FetchPiecesRequest__Output, Piece>;
 
 /**
- * Serves one FetchPieces call: pieces from `from_piece` on, in order, each as soon as this node
- * holds it, so a relay forwards while it still receives. Ends after the last piece.
+ * Serves one FetchPieces call: pieces from `from_piece` on (every `stride`-th), in order, each as soon
+ * as this node holds it, so a relay forwards while it still receives. Ends after the last piece.
  */
 export async function servePieces(call: PiecesCall, ctx: PiecesServeContext): Promise<void> {
   const { archiveId, fromPiece, node, runId } = call.request;
+  // proto3 sends 0 for a request that never set it: every piece, as before stripes existed.
+  const stride = Math.max(1, call.request.stride);
   const who = node === '' ? '(anonymous)' : node;
-  const log = ctx.logger.child({ archiveId, node: who, runId, fromPiece });
+  const log = ctx.logger.child({ archiveId, node: who, runId, fromPiece, stride });
   const source = lookupArchive(call, archiveId, ctx.lookup);
   if (source === undefined) return;
   if (fromPiece >= source.pieceCount) {
@@ -42,7 +44,7 @@ export async function servePieces(call: PiecesCall, ctx: PiecesServeContext): Pr
   const inFlight = new WriteWindow(ctx.maxBufferedBytes);
   let index = fromPiece;
   try {
-    for (; index < source.pieceCount && !stop.signal.aborted; index++) {
+    for (; index < source.pieceCount && !stop.signal.aborted; index += stride) {
       const data = await source.piece(index, stop.signal);
       inFlight.add(data.length);
       call.write({ index, data }, (err?: Error | null) => {
@@ -72,5 +74,5 @@ export async function servePieces(call: PiecesCall, ctx: PiecesServeContext): Pr
   }
   call.end();
   ctx.stats.finish(who, 'completed');
-  log.info({ pieces: source.pieceCount - fromPiece }, 'pieces served');
+  log.info({ pieces: Math.ceil((source.pieceCount - fromPiece) / stride) }, 'pieces served');
 }

@@ -72,7 +72,7 @@ try {
     await measure(`gRPC receive, run ${run}`, async () => {
       await receivePieces({
         archiveId: id,
-        sources: [address],
+        stripes: [[address]],
         node: 'bench',
         runId: 'bench',
         target,

@@ -98,6 +98,56 @@ describe(
       );
     });
 
+    it('--distribution tree: every node gets half the archive from each of two sources, each source sends it once', async () => {
+      const dir = runDir();
+      const log = logFile();
+      const run = await upgrade(fleet, bundle.path, dir, standInEnv(log), [
+        '--force-load',
+        '--distribution',
+        'tree',
+        '--stripes',
+        '2',
+        '--piece-size',
+        '16KiB',
+        '--image-registry',
+        REGISTRY,
+      ]);
+      assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
+      const report = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as {
+        outcomes: { node: string; report: { transfer: { bytesFromSource: Record<string, number> } } }[];
+      };
+      const size = bundle.spec.imagesTar.length;
+      const piece = 16 * 1024;
+      // Three nodes, two stripes: one node is interior in each stripe's tree and the coordinator feeds
+      // both roots, so three addresses each send one stripe to two receivers: about S each.
+      const sent = new Map<string, number>();
+      for (const { node, report: nodeReport } of report.outcomes) {
+        const sources = Object.entries(nodeReport.transfer.bytesFromSource);
+        assert.equal(sources.length, 2, `${node} fetched from ${sources.map(([a]) => a).join(', ')}`);
+        for (const [address, bytes] of sources) {
+          assert.ok(
+            Math.abs(bytes - size / 2) <= piece,
+            `${node} got ${bytes} of ${size} bytes from ${address}`,
+          );
+          sent.set(address, (sent.get(address) ?? 0) + bytes);
+        }
+      }
+      assert.equal(sent.size, 3, [...sent.keys()].join(', '));
+      for (const [address, bytes] of sent) {
+        assert.ok(
+          Math.abs(bytes - size) <= piece,
+          `${address} sent ${bytes} bytes for an archive of ${size}`,
+        );
+      }
+      for (const node of fleet.nodes) {
+        const held = await referencesOn(node);
+        for (const reference of bundle.references) {
+          const target = reference.replace(/^[^/]+/, REGISTRY);
+          assert.ok(held.includes(target), `${node.name} lacks ${target}; holds ${held.join(', ')}`);
+        }
+      }
+    });
+
     it('--dry-run prints the plan and the exact commands, and changes nothing', async () => {
       const dir = runDir();
       const log = logFile();

@@ -175,7 +175,7 @@ export class PieceOrigin {
             format: 'docker-save',
             entriesEnd: this.bytes.length - 1024,
             manifest: this.manifest,
-            sources: [this.address],
+            stripes: [[this.address]],
           },
           ...payloadOverrides,
         }),

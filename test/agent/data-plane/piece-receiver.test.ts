@@ -9,8 +9,10 @@ import { TokenBucket } from '../../../shared/async/index.js';
 import {
   archiveProto,
   ArchiveServer,
+  createArchiveClient,
   wholeArchivePieces,
   type Piece,
+  type Piece__Output,
 } from '../../../shared/data-plane/index.js';
 import type { ArchiveServiceHandlers } from '../../../shared/data-plane/generated/airlift/data/v1/ArchiveService.js';
 import { silentLogger } from '../../../shared/logging/index.js';
@@ -75,9 +77,11 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
   });
 
   const receive = (store: PieceStore, sources: string[], stallMs = 2000, maxRate?: TokenBucket) =>
+    receiveStripes(store, [sources], stallMs, maxRate);
+  const receiveStripes = (store: PieceStore, stripes: string[][], stallMs = 2000, maxRate?: TokenBucket) =>
     receivePieces({
       archiveId: id,
-      sources,
+      stripes,
       node: 'n1',
       runId: 'r1',
       target: store,
@@ -251,6 +255,83 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
     assert.ok(
       seconds >= floor * 0.9,
       `took ${seconds.toFixed(2)} s, at least ${floor.toFixed(2)} s expected`,
+    );
+    await store.close();
+  });
+
+  /** Bytes of the pieces whose index % count is stripe. */
+  const stripeBytes = (stripe: number, count: number): number =>
+    manifest.pieces
+      .map((_, i) => Math.min(PIECE, PAYLOAD.length - i * PIECE))
+      .filter((_, i) => i % count === stripe)
+      .reduce((sum, size) => sum + size, 0);
+
+  it('serves every stride-th piece from from_piece when asked for a stripe', async () => {
+    const client = createArchiveClient(originAddress);
+    try {
+      const call = client.FetchPieces({ archiveId: id, fromPiece: 1, stride: 2, node: 'n1', runId: 'r1' });
+      const indices: number[] = [];
+      for await (const message of call as AsyncIterable<Piece__Output>) {
+        indices.push(message.index);
+        assert.deepEqual(message.data, PAYLOAD.subarray(message.index * PIECE, (message.index + 1) * PIECE));
+      }
+      assert.deepEqual(indices, [1, 3, 5]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('stripes: each stripe comes from its own source, at once, and together they make the archive', async () => {
+    const other = new ArchiveServer({ logger });
+    const otherAddress = await other.start();
+    other.registerPieces(id, wholeArchivePieces(new BufferByteSource(PAYLOAD, 'images.tar'), PIECE));
+    try {
+      const store = await freshStore();
+      const report = await receiveStripes(store, [[originAddress], [otherAddress]]);
+      assert.equal(store.complete, true);
+      assert.deepEqual(report.bytesFromSource, {
+        [originAddress]: stripeBytes(0, 2),
+        [otherAddress]: stripeBytes(1, 2),
+      });
+      assert.equal(report.sourceSwitches, 0);
+      assert.deepEqual(await readFile(join(store.path, 'data')), PAYLOAD);
+      await store.close();
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it("stripes: a stripe whose source stalls moves on for that stripe's missing pieces only", async () => {
+    const asked: { fromPiece: number; stride: number }[] = [];
+    const staller = await rogue((call) => {
+      const { fromPiece, stride } = call.request;
+      asked.push({ fromPiece, stride });
+      // The stripe's first piece, then silence without ending the stream.
+      call.write({
+        index: fromPiece,
+        data: PAYLOAD.subarray(fromPiece * PIECE, (fromPiece + 1) * PIECE),
+      } satisfies Piece);
+    });
+    try {
+      const store = await freshStore();
+      const report = await receiveStripes(store, [[originAddress], [staller.address, originAddress]], 500);
+      assert.equal(store.complete, true);
+      assert.deepEqual(asked, [{ fromPiece: 1, stride: 2 }]);
+      assert.equal(report.sourceSwitches, 1);
+      assert.equal(report.bytesFromSource[staller.address], PIECE);
+      assert.equal(report.bytesFromSource[originAddress], PAYLOAD.length - PIECE, 'the rest, not all again');
+      assert.deepEqual(await readFile(join(store.path, 'data')), PAYLOAD);
+      await store.close();
+    } finally {
+      staller.stop();
+    }
+  });
+
+  it('stripes: a stripe no source can serve fails the receive, naming the stripe', async () => {
+    const store = await freshStore();
+    await assert.rejects(
+      receiveStripes(store, [[originAddress], ['127.0.0.1:9']]),
+      /no source delivered a piece for stripe 1 of 2 .*127\.0\.0\.1:9/,
     );
     await store.close();
   });

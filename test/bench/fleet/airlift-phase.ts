@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { join } from 'node:path';
 
+import type { DistributionMode } from '../../../coordinator/upgrade/distribution-plan.js';
 import type { ContainerdInstance } from '../../helpers/containerd-instance.js';
 import type { DaemonProcess } from '../../helpers/daemon-process.js';
 import { requireBinary } from '../../helpers/host-prereqs.js';
@@ -39,6 +40,9 @@ export interface BenchFleet {
   readonly nodes: readonly BenchNode[];
   readonly archive: BenchArchive;
   readonly pieceMiB: number;
+  /** The airlift phase's distribution (the star phase ignores it). */
+  readonly distribution: DistributionMode;
+  readonly stripes: number;
   /** Register every coordinator and agent process started, for peak RSS. */
   readonly probe: PhaseProbe;
 }
@@ -128,7 +132,9 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
         '--listen',
         `${coordIp}:7480`,
         '--distribution',
-        mode === 'auto' ? 'chain' : 'star',
+        mode === 'auto' ? fleet.distribution : 'star',
+        '--stripes',
+        String(fleet.stripes),
         '--piece-size',
         `${Math.round(fleet.pieceMiB * 1024)}KiB`,
         '--run-dir',
@@ -243,6 +249,8 @@ export async function runAirliftPhase(step: StepContext, mode: 'auto' | 'star'):
           nodes,
           archive: step.archive,
           pieceMiB: step.options.pieceMiB,
+          distribution: step.options.distribution,
+          stripes: step.options.stripes,
           probe,
         },
         mode,

@@ -1,4 +1,10 @@
 import { parseArgs } from 'node:util';
+import {
+  DEFAULT_DISTRIBUTION,
+  DISTRIBUTION_MODES,
+  PLAN_DEFAULTS,
+  type DistributionMode,
+} from '../../../coordinator/upgrade/distribution-plan.js';
 
 /** The phases a sweep step can run, in the order they run. */
 export const PHASES = ['floor', 'baseline', 'airlift', 'star'] as const;
@@ -14,6 +20,10 @@ export interface BenchOptions {
   /** The coordinator's own link; default rateMbit, a spark node with the same NIC as the others. */
   readonly coordinatorRateMbit: number;
   readonly pieceMiB: number;
+  /** How the airlift phase distributes (the star phase is always star); default: the product's. */
+  readonly distribution: DistributionMode;
+  /** Tree mode's stripes; default: the product's. */
+  readonly stripes: number;
   readonly phases: readonly PhaseName[];
   readonly json: boolean;
 }
@@ -39,6 +49,8 @@ export const USAGE = `usage: npm run bench:fleet -- [options]
   --rate-mbit ${pad(DEFAULTS.rateMbit, 14)}each node's link, both directions (B)
   --coordinator-rate-mbit B the coordinator's link (default: B)
   --piece-mib ${pad(DEFAULTS.pieceMiB, 14)}airlift piece size
+  --distribution ${DEFAULT_DISTRIBUTION.padEnd(11)}the airlift phase's mode: ${DISTRIBUTION_MODES.join(', ')}
+  --stripes ${pad(PLAN_DEFAULTS.stripes, 16)}tree mode's stripes
   --phases floor,baseline,airlift,star
   --json                    print one JSON document instead of tables`;
 
@@ -54,6 +66,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'rate-mbit': { type: 'string' },
       'coordinator-rate-mbit': { type: 'string' },
       'piece-mib': { type: 'string' },
+      distribution: { type: 'string' },
+      stripes: { type: 'string' },
       phases: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -67,12 +81,20 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   for (const phase of phases) {
     if (!(PHASES as readonly string[]).includes(phase)) throw new UsageError(`unknown phase ${phase}`);
   }
+  const distribution = values.distribution ?? DEFAULT_DISTRIBUTION;
+  if (!(DISTRIBUTION_MODES as readonly string[]).includes(distribution)) {
+    throw new UsageError(`--distribution: one of ${DISTRIBUTION_MODES.join(', ')}`);
+  }
+  const stripes = positive('--stripes', values.stripes, PLAN_DEFAULTS.stripes);
+  if (!Number.isInteger(stripes)) throw new UsageError('--stripes: an integer');
   return {
     nodes,
     sizeMiB: positive('--size-mib', values['size-mib'], DEFAULTS.sizeMiB),
     rateMbit,
     coordinatorRateMbit: positive('--coordinator-rate-mbit', values['coordinator-rate-mbit'], rateMbit),
     pieceMiB: positive('--piece-mib', values['piece-mib'], DEFAULTS.pieceMiB),
+    distribution: distribution as DistributionMode,
+    stripes,
     phases: PHASES.filter((phase) => phases.includes(phase)),
     json: values.json === true,
   };

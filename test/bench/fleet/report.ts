@@ -46,7 +46,9 @@ export function formatTables(report: BenchReport): string {
   for (const step of report.steps) {
     lines.push(
       `N = ${step.nodes}   S = ${(archive.sizeBytes / MiB).toFixed(1)} MiB   B = ${options.rateMbit} Mbit/s ` +
-        `(coordinator ${options.coordinatorRateMbit})   S/B = ${((archive.sizeBytes * 8) / (rate * 1e6)).toFixed(1)} s`,
+        `(coordinator ${options.coordinatorRateMbit})   S/B = ${((archive.sizeBytes * 8) / (rate * 1e6)).toFixed(1)} s   ` +
+        `pieces ${Math.round(options.pieceMiB * 1024)} KiB   airlift ${options.distribution}` +
+        (options.distribution === 'tree' ? ` (${options.stripes} stripes)` : ''),
     );
     const rows = [
       [

@@ -10,24 +10,92 @@ describe('planSources', () => {
     const plan = planSources(NODES, COORDINATOR, 'star');
     assert.deepEqual(
       [...plan.values()],
-      NODES.map(() => [COORDINATOR]),
+      NODES.map(() => [[COORDINATOR]]),
     );
   });
 
   it('chain: each node prefers its predecessor, then the ones before it, then the coordinator', () => {
     const plan = planSources(NODES, COORDINATOR, 'chain');
     assert.deepEqual(Object.fromEntries(plan), {
-      'node-a': [COORDINATOR],
-      'node-b': ['a:7480', COORDINATOR],
-      'node-c': ['b:7480', 'a:7480', COORDINATOR],
-      'node-d': ['c:7480', 'b:7480', 'a:7480', COORDINATOR],
-      'node-e': ['d:7480', 'c:7480', 'b:7480', COORDINATOR],
+      'node-a': [[COORDINATOR]],
+      'node-b': [['a:7480', COORDINATOR]],
+      'node-c': [['b:7480', 'a:7480', COORDINATOR]],
+      'node-d': [['c:7480', 'b:7480', 'a:7480', COORDINATOR]],
+      'node-e': [['d:7480', 'c:7480', 'b:7480', COORDINATOR]],
     });
   });
 
   it('chain: fallbackPeers bounds the peers tried after the planned one', () => {
-    const plan = planSources(NODES, COORDINATOR, 'chain', 0);
-    assert.deepEqual(plan.get('node-e'), ['d:7480', COORDINATOR]);
+    const plan = planSources(NODES, COORDINATOR, 'chain', { fallbackPeers: 0 });
+    assert.deepEqual(plan.get('node-e'), [['d:7480', COORDINATOR]]);
     assert.equal(planSources([], COORDINATOR, 'chain').size, 0);
+  });
+
+  it('tree: two stripes, each down a binary tree whose interior is a different half of the nodes', () => {
+    const plan = planSources(NODES, COORDINATOR, 'tree', { stripes: 2 });
+    // Stripe 0 runs a, b, c, d, e (a feeds b and c, b feeds d and e); stripe 1 the same rotated by
+    // ceil(4 / 2) = 2: c, d, e, a, b (c feeds d and e, d feeds a and b).
+    assert.deepEqual(Object.fromEntries(plan), {
+      'node-a': [[COORDINATOR], ['d:7480', 'c:7480', COORDINATOR]],
+      'node-b': [
+        ['a:7480', COORDINATOR],
+        ['d:7480', 'c:7480', COORDINATOR],
+      ],
+      'node-c': [['a:7480', COORDINATOR], [COORDINATOR]],
+      'node-d': [
+        ['b:7480', 'a:7480', COORDINATOR],
+        ['c:7480', COORDINATOR],
+      ],
+      'node-e': [
+        ['b:7480', 'a:7480', COORDINATOR],
+        ['c:7480', COORDINATOR],
+      ],
+    });
+  });
+
+  for (const [count, stripes] of [
+    [1, 2],
+    [2, 2],
+    [16, 2],
+    [17, 2],
+    [64, 2],
+    [16, 4],
+    [100, 4],
+    [200, 8],
+  ] as const) {
+    it(`tree: ${count} nodes in ${stripes} stripes upload the archive about once each, in few hops`, () => {
+      const nodes = Array.from({ length: count }, (_, i) => ({ node: `n${i}`, grpcAddress: `n${i}:7480` }));
+      const plan = planSources(nodes, COORDINATOR, 'tree', { stripes });
+      const children = new Map<string, number>();
+      for (const [node, sources] of plan) {
+        assert.equal(sources.length, stripes, `${node} has a source list per stripe`);
+        for (const list of sources) {
+          assert.equal(list.at(-1), COORDINATOR, `${node}: the coordinator is the last resort`);
+          const planned = list[0] ?? '';
+          children.set(planned, (children.get(planned) ?? 0) + 1);
+        }
+      }
+      // Each stripe is 1/k of the archive: a source with k children in one stripe uploads it once.
+      assert.equal(children.get(COORDINATOR), Math.min(stripes, count * stripes), 'one root per stripe');
+      for (const [source, n] of children) {
+        if (source !== COORDINATOR)
+          assert.ok(n <= stripes, `${source} feeds ${n} > ${stripes} stripe-children`);
+      }
+      // Hops from the coordinator to the deepest node: about log_k(N), never the chain's N.
+      const depthBound = Math.ceil(Math.log(count * (stripes - 1) + 1) / Math.log(stripes)) + 1;
+      for (let s = 0; s < stripes; s++) {
+        const parentOf = new Map([...plan].map(([node, sources]) => [`${node}:7480`, sources[s]?.[0] ?? '']));
+        for (const address of parentOf.keys()) {
+          let hops = 0;
+          for (let at = address; at !== COORDINATOR; at = parentOf.get(at) ?? COORDINATOR) hops++;
+          assert.ok(hops <= depthBound, `stripe ${s}: ${address} is ${hops} hops deep (bound ${depthBound})`);
+        }
+      }
+    });
+  }
+
+  it('tree: refuses a stripe count it cannot carry, naming it', () => {
+    assert.throws(() => planSources(NODES, COORDINATOR, 'tree', { stripes: 0 }), /stripes .* got 0/);
+    assert.throws(() => planSources(NODES, COORDINATOR, 'tree', { stripes: 17 }), /from 1 to 16, got 17/);
   });
 });

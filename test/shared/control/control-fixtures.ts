@@ -42,7 +42,7 @@ export function payload(overrides: Partial<LoadImagesJob['payload']> = {}): Load
       entriesEnd: 3072,
       // 4096 bytes in one 256 KiB piece: the single piece's digest is the archive's.
       manifest: { pieceSize: 256 * 1024, size: 4096, pieces: [ARCHIVE_HEX], sha256: `sha256:${ARCHIVE_HEX}` },
-      sources: ['10.0.0.8:7481', '10.0.0.9:7443'],
+      stripes: [['10.0.0.8:7481', '10.0.0.9:7443']],
     },
     plan: PLAN,
     skipIfVerified: false,

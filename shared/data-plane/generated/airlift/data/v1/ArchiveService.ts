@@ -61,7 +61,7 @@ export interface ArchiveServiceClient extends grpc.Client {
   /**
    * Streams whole pieces of an archive in index order from `from_piece`, each as soon as the
    * server holds it: a peer still receiving the archive forwards pieces while they arrive
-   * (a pipelined chain). The receiver checks every piece against the manifest's digest.
+   * (a pipelined chain or tree). The receiver checks every piece against the manifest's digest.
    * Unknown archive: NOT_FOUND. from_piece past the end: OUT_OF_RANGE.
    */
   FetchPieces(
@@ -76,7 +76,7 @@ export interface ArchiveServiceClient extends grpc.Client {
   /**
    * Streams whole pieces of an archive in index order from `from_piece`, each as soon as the
    * server holds it: a peer still receiving the archive forwards pieces while they arrive
-   * (a pipelined chain). The receiver checks every piece against the manifest's digest.
+   * (a pipelined chain or tree). The receiver checks every piece against the manifest's digest.
    * Unknown archive: NOT_FOUND. from_piece past the end: OUT_OF_RANGE.
    */
   fetchPieces(
@@ -150,7 +150,7 @@ export interface ArchiveServiceHandlers extends grpc.UntypedServiceImplementatio
   /**
    * Streams whole pieces of an archive in index order from `from_piece`, each as soon as the
    * server holds it: a peer still receiving the archive forwards pieces while they arrive
-   * (a pipelined chain). The receiver checks every piece against the manifest's digest.
+   * (a pipelined chain or tree). The receiver checks every piece against the manifest's digest.
    * Unknown archive: NOT_FOUND. from_piece past the end: OUT_OF_RANGE.
    */
   FetchPieces: grpc.handleServerStreamingCall<

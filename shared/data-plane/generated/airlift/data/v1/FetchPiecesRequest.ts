@@ -11,6 +11,11 @@ export interface FetchPiecesRequest {
    */
   node?: string;
   runId?: string;
+  /**
+   * Every `stride`-th piece from `from_piece` on (0 and 1: every piece). A striped plan sends the
+   * pieces of stripe s (index % k == s) down a tree of its own; the receiver asks with stride k.
+   */
+  stride?: number;
 }
 
 export interface FetchPiecesRequest__Output {
@@ -24,4 +29,9 @@ export interface FetchPiecesRequest__Output {
    */
   node: string;
   runId: string;
+  /**
+   * Every `stride`-th piece from `from_piece` on (0 and 1: every piece). A striped plan sends the
+   * pieces of stripe s (index % k == s) down a tree of its own; the receiver asks with stride k.
+   */
+  stride: number;
 }
