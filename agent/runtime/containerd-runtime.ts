@@ -46,6 +46,8 @@ export class ContainerdRuntime implements ContainerRuntime {
   private readonly logger: Logger | undefined;
   private readonly contentCache = new Map<string, Promise<string>>();
   private readonly configCache = new Map<string, string>();
+  /** Manifests the imports named whose config is not resolved yet: the next listing needs `content ls`. */
+  private readonly importedManifests = new Set<string>();
   private lastInfo: { at: number; info: RuntimeInfo } | undefined;
 
   constructor(options: ContainerdRuntimeOptions) {
@@ -105,7 +107,9 @@ export class ContainerdRuntime implements ContainerRuntime {
       throw new RuntimeLoadError('containerd', err instanceof Error ? err.message : String(err), {}, err);
     }
     // ctr prints `unpacking <name> (sha256:…)...done` per imported image.
-    const loaded = [...stdout.matchAll(/unpacking (\S+) \(sha256:[0-9a-f]+\)/g)].map((m) => m[1] ?? '');
+    const unpacked = [...stdout.matchAll(/unpacking (\S+) \((sha256:[0-9a-f]{64})\)/g)];
+    const loaded = unpacked.map((m) => m[1] ?? '');
+    for (const m of unpacked) if (m[2] !== undefined) this.importedManifests.add(m[2]);
     this.logger?.debug({ loaded, bytes: counter.bytes }, 'ctr import finished');
     return { loaded, bytes: counter.bytes, durationMs: Math.round(performance.now() - started) };
   }
@@ -133,23 +137,26 @@ export class ContainerdRuntime implements ContainerRuntime {
   // fetched once per digest (content is immutable, so the cache never goes stale).
   async inspectAll(references: readonly string[], signal?: AbortSignal): Promise<Map<string, RuntimeImage>> {
     const wanted = new Map(references.map((reference) => [full(reference), reference]));
-    const only = wanted.size === 1 ? [...wanted.keys()][0] : undefined;
+    if (wanted.size === 0) return new Map();
     // `images check` rather than `images ls`: it also says whether every blob is present and unpacked.
+    // Filters are OR'd: only the wanted images are checked, not every image kubelet keeps on the node.
     const args = [
       'images',
       'check',
       ...this.snapshotterArgs(),
-      ...(only === undefined ? [] : [`name==${only}`]),
+      ...[...wanted.keys()].map((name) => `name==${name}`),
     ];
+    // Right after an import the new manifests' configs are unknown for sure: list the content beside
+    // the check instead of after it, which halves the wait when every node verifies at once.
+    const early = this.importedManifests.size > 0 ? this.listConfigs(signal) : undefined;
+    early?.catch(() => undefined);
     const rows = parseImageCheck((await this.run(args, signal)).stdout).filter((row) =>
       wanted.has(row.reference),
     );
     // One `content ls` resolves every plain manifest at once; only what it cannot (an index, a manifest
     // without the label) costs a `content get` per blob.
-    if (rows.some((row) => !this.configCache.has(row.targetDigest))) {
-      const labels = parseConfigLabels((await this.run(['content', 'ls'], signal)).stdout);
-      for (const [manifest, config] of labels) this.configCache.set(manifest, config);
-    }
+    if (early !== undefined) await early;
+    if (rows.some((row) => !this.configCache.has(row.targetDigest))) await this.listConfigs(signal);
     const found = new Map<string, RuntimeImage>();
     for (const row of rows) {
       let configDigest = this.configCache.get(row.targetDigest);
@@ -165,6 +172,16 @@ export class ContainerdRuntime implements ContainerRuntime {
       });
     }
     return found;
+  }
+
+  /** One `content ls`: every manifest's config digest by its gc label, into the cache. */
+  private async listConfigs(signal?: AbortSignal): Promise<void> {
+    // What an import adds after the listing started is not in it; what it names without a label (an
+    // index) is resolved per blob, and must not make every later check list the content again.
+    const seen = [...this.importedManifests];
+    const labels = parseConfigLabels((await this.run(['content', 'ls'], signal)).stdout);
+    for (const [manifest, config] of labels) this.configCache.set(manifest, config);
+    for (const manifest of seen) this.importedManifests.delete(manifest);
   }
 
   private content(digest: string, signal?: AbortSignal): Promise<string> {
