@@ -20,7 +20,7 @@ export type NodeLoadEvent =
  * What a load imports: one stream, or parts imported one after another, each opened when its turn
  * comes (a staged import: the first images unpack while the rest still arrive).
  */
-export type ArchiveImport = Readable | { readonly parts: readonly (() => Readable)[] };
+export type ArchiveImport = Readable | { readonly parts: readonly (() => Readable | Promise<Readable>)[] };
 
 /** Inputs of one node job. */
 export interface NodeLoadJob {
@@ -137,7 +137,7 @@ async function importArchive(
   const loaded: string[] = [];
   let bytes = 0;
   for (const [index, open] of archive.parts.entries()) {
-    const part = await job.runtime.load(open(), job.signal);
+    const part = await job.runtime.load(await open(), job.signal);
     log?.debug(
       { part: index + 1, of: archive.parts.length, bytes: part.bytes, ms: part.durationMs },
       'import part loaded',

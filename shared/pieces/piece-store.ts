@@ -236,6 +236,13 @@ export class PieceStore {
     await this.waiters.wait(index, signal);
   }
 
+  /** Resolves when every piece holding bytes [offset, offset + length) is held. */
+  async waitForRange(offset: number, length: number, signal?: AbortSignal): Promise<void> {
+    const { pieceSize } = this.manifest;
+    const last = Math.ceil((offset + length) / pieceSize);
+    for (let index = Math.floor(offset / pieceSize); index < last; index++) await this.waitFor(index, signal);
+  }
+
   /**
    * The archive's bytes from piece `fromPiece` on, following the store: each piece is emitted once it
    * and every piece before it are held. Errors with the abort reason, or PieceStoreClosedError.

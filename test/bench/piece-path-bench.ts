@@ -19,8 +19,8 @@ import { BufferByteSource } from '../../shared/tar/index.js';
 
 const sizeMiB = Number(process.argv[2] ?? 16);
 const pieceKiB = Number(process.argv[3] ?? 128);
-if (!(sizeMiB > 0) || !(pieceKiB >= 64)) {
-  process.stderr.write('usage: piece-path-bench [sizeMiB>0] [pieceKiB>=64, a power of two]\n');
+if (!(sizeMiB > 0) || !(pieceKiB >= 16)) {
+  process.stderr.write('usage: piece-path-bench [sizeMiB>0] [pieceKiB>=16, a power of two]\n');
   process.exit(2);
 }
 

@@ -208,6 +208,31 @@ describe('runNodeLoad', () => {
     );
   });
 
+  it('waits for a part that opens asynchronously (its bytes still arriving) before importing it', async () => {
+    const fake = new FakeRuntime(loadsBoth);
+    let release: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const loading = runNodeLoad({
+      node: 'n1',
+      runtime: fake,
+      plan,
+      openArchive: () => ({
+        parts: [
+          async () => {
+            await held;
+            return Readable.from([Buffer.from('whole part')]);
+          },
+        ],
+      }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(fake.calls.filter((call) => call === 'load').length, 0, 'no import before the part is held');
+    release?.();
+    const report = await loading;
+    assert.equal(report.ok, true, JSON.stringify(report.images));
+    assert.equal(report.bytesLoaded, 'whole part'.length);
+  });
+
   it('stops at a part that fails: the rest are never opened and the report says why', async () => {
     const fake = new FakeRuntime(loadsBoth);
     let openedThird = false;

@@ -235,6 +235,28 @@ describe('PieceStore', () => {
     }
   });
 
+  it('waitForRange() resolves once every piece the range touches is held, and not before', async () => {
+    const store = await openFresh();
+    try {
+      // Bytes 1 to 3 pieces further: pieces 1, 2 and 3.
+      const waiting = store.waitForRange(SMALL_PIECE + 1, 2 * SMALL_PIECE);
+      let done = false;
+      void waiting.then(() => (done = true));
+      for (const i of [0, 3, 1, 4]) await store.write(i, piece(i));
+      await sleep(20);
+      assert.equal(done, false, 'piece 2 is still missing');
+      await store.write(2, piece(2));
+      await waiting;
+      await store.waitForRange(0, 5 * SMALL_PIECE);
+      const abort = new AbortController();
+      const never = store.waitForRange(5 * SMALL_PIECE, 1, abort.signal);
+      abort.abort(new Error('job stopped'));
+      await assert.rejects(never, /job stopped/);
+    } finally {
+      await store.remove();
+    }
+  });
+
   it('stream() reads ahead of a stalled consumer by at most one chunk', async () => {
     const store = await openFresh();
     try {
