@@ -208,10 +208,10 @@ export class AgentDaemon {
   }
 
   /**
-   * The runtime's facts, probed at most every RUNTIME_PROBE_MS: each containerd probe starts a ctr
-   * process, and at one heartbeat a second that alone took a third of a small node's CPU. While a
-   * job runs the job itself proves the runtime answers, so the last facts stand; a job that succeeded
-   * counts as a probe.
+   * The runtime's facts, probed at most every RUNTIME_PROBE_MS (when containerd was asked through a
+   * ctr process, a probe each heartbeat took a third of a small node's CPU; Docker's and containerd's
+   * APIs are cheaper, but a node has better uses for its CPU). While a job runs the job itself proves
+   * the runtime answers, so the last facts stand; a job that succeeded counts as a probe.
    */
   private async runtimeFactsNow(): Promise<Heartbeat['runtime']> {
     const now = performance.now();

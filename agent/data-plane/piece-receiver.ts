@@ -162,6 +162,7 @@ async function receiveStripe(stripe: Stripe, options: ReceiveOptions, stats: Rec
       );
       current++;
     }
+    if (complete()) log.debug({ source, pieces: stripe.received }, 'stripe complete');
     // A full round through the sources with nothing new means none can help.
     idle = stripe.received > before ? 0 : idle + 1;
     if (!complete() && idle >= maxIdleRounds * sources.length) {
@@ -229,7 +230,9 @@ async function fetchFrom(
         throw err;
       }
       stats.piecesReceived++;
-      stripe.received++;
+      // The first and last piece of a stripe, for the per-node timeline in the logs (docs/benchmarks.md).
+      if (stripe.received++ === 0)
+        options.logger.debug({ source, index, stripe: stripe.stripe }, 'first piece');
       stats.bytesReceived += data.length;
       bytesFromSource[source] = (bytesFromSource[source] ?? 0) + data.length;
       options.onPiece?.(index, data.length, source);

@@ -75,7 +75,7 @@ export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
     log?.info({ bytes: loadResult.bytes, ms: loadResult.durationMs }, 'archive loaded');
     // The job's manifest usually makes the import name every target already; then one listing
     // verifies them all. Only targets still missing or wrong cost a tag call and a second listing.
-    // Every ctr call is a process start per node, and all nodes make them in the same few seconds.
+    // All nodes verify in the same few seconds, so each asks its runtime as little as it can.
     let targets = await targetsNow(job);
     const problems = new Map<RetagPlanEntry, string>();
     const retagged = new Set<RetagPlanEntry>();

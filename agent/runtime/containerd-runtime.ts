@@ -1,17 +1,13 @@
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import {
-  AirliftError,
-  RuntimeLoadError,
-  RuntimeTagError,
-  RuntimeUnavailableError,
-} from '../../shared/errors/index.js';
+import { RuntimeLoadError, RuntimeTagError, RuntimeUnavailableError } from '../../shared/errors/index.js';
 import type { CommandRunner } from '../../shared/exec/index.js';
 import { formatReference, parseReference } from '../../shared/reference/index.js';
 import type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo } from './container-runtime.js';
 import { countBytes } from './counting-stream.js';
-import { configDigestOf, parseConfigLabels, parseImageCheck } from './ctr-output.js';
+import { ContainerdApi, type ContainerdReader } from './containerd-api.js';
+import { checkImages } from './image-check.js';
 
 /** containerd's socket on kubeadm/DCE nodes. */
 export const DEFAULT_CONTAINERD_ADDRESS = '/run/containerd/containerd.sock';
@@ -30,12 +26,14 @@ export interface ContainerdRuntimeOptions {
   /** Longest an import may take; multi-GB archives on slow disks need minutes. */
   readonly importTimeoutMs?: number;
   readonly commandTimeoutMs?: number;
-  /** How long a successful `ctr version` answer is reused (default 10 s; 0 asks every time). */
+  /** How long a successful version answer is reused (default 10 s; 0 asks every time). */
   readonly infoMaxAgeMs?: number;
+  /** containerd's API for listings and version (default: a client on `address`); a test seam. */
+  readonly api?: ContainerdReader;
   readonly logger?: Logger;
 }
 
-/** containerd through `ctr -n <namespace>`: import from stdin, tag --force, list. */
+/** containerd: imports and tags through `ctr -n <namespace>`, listings and version through its API. */
 export class ContainerdRuntime implements ContainerRuntime {
   readonly kind = 'containerd' as const;
   readonly address: string;
@@ -44,10 +42,9 @@ export class ContainerdRuntime implements ContainerRuntime {
   private readonly ctr: string;
   private readonly options: ContainerdRuntimeOptions;
   private readonly logger: Logger | undefined;
-  private readonly contentCache = new Map<string, Promise<string>>();
-  private readonly configCache = new Map<string, string>();
-  /** Manifests the imports named whose config is not resolved yet: the next listing needs `content ls`. */
-  private readonly importedManifests = new Set<string>();
+  private readonly api: ContainerdReader;
+  /** Manifests and configs read so far, by digest: content never changes under its digest. */
+  private readonly blobs = new Map<string, Promise<Buffer>>();
   private lastInfo: { at: number; info: RuntimeInfo } | undefined;
 
   constructor(options: ContainerdRuntimeOptions) {
@@ -57,6 +54,13 @@ export class ContainerdRuntime implements ContainerRuntime {
     this.namespace = options.namespace ?? DEFAULT_CONTAINERD_NAMESPACE;
     this.ctr = options.ctrPath ?? 'ctr';
     this.logger = options.logger?.child({ component: 'containerd-runtime' });
+    this.api =
+      options.api ??
+      new ContainerdApi({
+        address: this.address,
+        namespace: this.namespace,
+        callTimeoutMs: options.commandTimeoutMs ?? 60_000,
+      });
   }
 
   async info(signal?: AbortSignal): Promise<RuntimeInfo> {
@@ -65,17 +69,16 @@ export class ContainerdRuntime implements ContainerRuntime {
         `containerd at ${this.address} does not answer: no socket there; start containerd or pass the right --containerd-address`,
       );
     }
-    // The socket check above still runs every time; only the version answer is reused, because each
-    // ask is a ctr process and a job asks right after the heartbeat did.
+    // The socket check above still runs every time; the version answer is reused because a job asks
+    // right after the heartbeat did, and the heartbeat asks every beat.
     const maxAge = this.options.infoMaxAgeMs ?? 10_000;
     if (this.lastInfo !== undefined && performance.now() - this.lastInfo.at < maxAge)
       return this.lastInfo.info;
     try {
-      const { stdout } = await this.run(['version'], signal);
-      const server = /Server:[\s\S]*?Version:\s*(\S+)/.exec(stdout)?.[1] ?? 'unknown';
+      const { version } = await this.api.version(signal);
       const info: RuntimeInfo = {
         kind: 'containerd',
-        version: server,
+        version: version === '' ? 'unknown' : version,
         endpoint: this.address,
         namespace: this.namespace,
       };
@@ -85,7 +88,7 @@ export class ContainerdRuntime implements ContainerRuntime {
       this.lastInfo = undefined;
       throw new RuntimeUnavailableError(
         `containerd at ${this.address} does not answer: start containerd or pass the right --containerd-address` +
-          (err instanceof AirliftError ? ` (${err.message})` : ''),
+          ` (${apiProblem(err)})`,
         {},
         err,
       );
@@ -107,9 +110,7 @@ export class ContainerdRuntime implements ContainerRuntime {
       throw new RuntimeLoadError('containerd', err instanceof Error ? err.message : String(err), {}, err);
     }
     // ctr prints `unpacking <name> (sha256:…)...done` per imported image.
-    const unpacked = [...stdout.matchAll(/unpacking (\S+) \((sha256:[0-9a-f]{64})\)/g)];
-    const loaded = unpacked.map((m) => m[1] ?? '');
-    for (const m of unpacked) if (m[2] !== undefined) this.importedManifests.add(m[2]);
+    const loaded = [...stdout.matchAll(/unpacking (\S+) \(sha256:[0-9a-f]+\)/g)].map((m) => m[1] ?? '');
     this.logger?.debug({ loaded, bytes: counter.bytes }, 'ctr import finished');
     return { loaded, bytes: counter.bytes, durationMs: Math.round(performance.now() - started) };
   }
@@ -133,71 +134,34 @@ export class ContainerdRuntime implements ContainerRuntime {
     return (await this.inspectAll([reference], signal)).get(reference);
   }
 
-  // Every ctr call is a process start (~40 ms of CPU): one listing for all references, and manifests
-  // fetched once per digest (content is immutable, so the cache never goes stale).
+  // containerd's API, not ctr: every ctr call is a process start (~40 ms of CPU, and the agent's own
+  // fork), and at N nodes all of them check and verify in the same seconds.
   async inspectAll(references: readonly string[], signal?: AbortSignal): Promise<Map<string, RuntimeImage>> {
     const wanted = new Map(references.map((reference) => [full(reference), reference]));
-    if (wanted.size === 0) return new Map();
-    // `images check` rather than `images ls`: it also says whether every blob is present and unpacked.
-    // Filters are OR'd: only the wanted images are checked, not every image kubelet keeps on the node.
-    const args = [
-      'images',
-      'check',
-      ...this.snapshotterArgs(),
-      ...[...wanted.keys()].map((name) => `name==${name}`),
-    ];
-    // Right after an import the new manifests' configs are unknown for sure: list the content beside
-    // the check instead of after it, which halves the wait when every node verifies at once.
-    const early = this.importedManifests.size > 0 ? this.listConfigs(signal) : undefined;
-    early?.catch(() => undefined);
-    const rows = parseImageCheck((await this.run(args, signal)).stdout).filter((row) =>
-      wanted.has(row.reference),
-    );
-    // One `content ls` resolves every plain manifest at once; only what it cannot (an index, a manifest
-    // without the label) costs a `content get` per blob.
-    if (early !== undefined) await early;
-    if (rows.some((row) => !this.configCache.has(row.targetDigest))) await this.listConfigs(signal);
-    const found = new Map<string, RuntimeImage>();
-    for (const row of rows) {
-      let configDigest = this.configCache.get(row.targetDigest);
-      if (configDigest === undefined) {
-        configDigest = await configDigestOf(row, (digest) => this.content(digest, signal));
-        // Content is immutable: resolved once, a target never sends us to `content ls` again.
-        this.configCache.set(row.targetDigest, configDigest);
-      }
-      found.set(wanted.get(row.reference) ?? row.reference, {
-        reference: row.reference,
-        configDigest,
-        usable: row.complete && row.unpacked,
+    let checked: Map<string, RuntimeImage>;
+    try {
+      checked = await checkImages([...wanted.keys()], {
+        api: this.api,
+        snapshotter: this.snapshotter(),
+        blobs: this.blobs,
+        ...(signal === undefined ? {} : { signal }),
       });
+    } catch (err) {
+      signal?.throwIfAborted();
+      throw new RuntimeUnavailableError(
+        `containerd at ${this.address} did not answer an image listing (${apiProblem(err)}); check that it runs`,
+        {},
+        err,
+      );
     }
+    const found = new Map<string, RuntimeImage>();
+    for (const [name, image] of checked) found.set(wanted.get(name) ?? name, image);
     return found;
-  }
-
-  /** One `content ls`: every manifest's config digest by its gc label, into the cache. */
-  private async listConfigs(signal?: AbortSignal): Promise<void> {
-    // What an import adds after the listing started is not in it; what it names without a label (an
-    // index) is resolved per blob, and must not make every later check list the content again.
-    const seen = [...this.importedManifests];
-    const labels = parseConfigLabels((await this.run(['content', 'ls'], signal)).stdout);
-    for (const [manifest, config] of labels) this.configCache.set(manifest, config);
-    for (const manifest of seen) this.importedManifests.delete(manifest);
-  }
-
-  private content(digest: string, signal?: AbortSignal): Promise<string> {
-    let cached = this.contentCache.get(digest);
-    if (cached === undefined) {
-      cached = this.run(['content', 'get', digest], signal).then((r) => r.stdout);
-      cached.catch(() => this.contentCache.delete(digest));
-      this.contentCache.set(digest, cached);
-    }
-    return cached;
   }
 
   /** True when the namespace already holds any image (it is the one kubelet uses). */
   async hasImages(signal?: AbortSignal): Promise<boolean> {
-    const { stdout } = await this.run(['images', 'ls', '--quiet'], signal);
-    return stdout.trim() !== '';
+    return (await this.api.listImages([], signal)).length > 0;
   }
 
   async untag(reference: string, signal?: AbortSignal): Promise<void> {
@@ -207,7 +171,15 @@ export class ContainerdRuntime implements ContainerRuntime {
   }
 
   close(): Promise<void> {
+    this.api.close();
     return Promise.resolve();
+  }
+
+  // What ctr would unpack into: --snapshotter, else ctr's own default (CONTAINERD_SNAPSHOTTER, overlayfs).
+  private snapshotter(): string {
+    const configured = this.options.snapshotter;
+    if (configured !== undefined && configured !== '') return configured;
+    return process.env['CONTAINERD_SNAPSHOTTER'] ?? 'overlayfs';
   }
 
   private snapshotterArgs(): string[] {
@@ -239,4 +211,13 @@ async function socketExists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+function apiProblem(err: unknown): string {
+  const details = (err as { details?: unknown }).details;
+  return typeof details === 'string' && details !== ''
+    ? details
+    : err instanceof Error
+      ? err.message
+      : String(err);
 }

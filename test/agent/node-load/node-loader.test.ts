@@ -46,7 +46,7 @@ describe('runNodeLoad', () => {
       events.map((e) => e.phase),
       ['load', 'retag', 'retag', 'verify', 'verify'],
     );
-    // Each listing is a ctr process per node on containerd: one after the load, one after the tags.
+    // One listing after the load, one after the tags: never one per reference.
     assert.equal(fake.calls.filter((call) => call === 'inspectAll').length, 2);
   });
 
