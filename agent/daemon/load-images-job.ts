@@ -129,10 +129,11 @@ export async function runLoadImagesJob(
         progress.enter('loading');
         const parts = archive.importParts;
         if (parts !== undefined) {
-          // A part is handed to the runtime once all its bytes are held, not as they trickle in: an
-          // import process that lives through the transfer reading a slow pipe costs several times the
-          // CPU of one that reads its part at once (docs/benchmarks.md), and the part could not finish
-          // before its last byte anyway. The next part still arrives while this one imports.
+          // A part is handed to the runtime once all its bytes are held, not as they trickle in: ctr
+          // and docker read a whole import stream before they unpack any of it, so streaming a part
+          // gains only its copy into the content store, and an import process that lives through the
+          // transfer reading a slow pipe costs far more CPU (measured: docs/architecture.md, "Staged
+          // import"). The next part still arrives while this one imports.
           return {
             parts: parts.map((part) => async () => {
               for (const span of part.spans) await store.waitForRange(span.offset, span.length, importSignal);

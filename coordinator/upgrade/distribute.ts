@@ -6,9 +6,9 @@ import {
   encodeMessage,
   jobAckSchema,
   jobEventSchema,
-  type Job,
+  type JobInput,
   type JobEvent,
-  type LoadImagesPayload,
+  type LoadImagesPayloadInput,
 } from '../../shared/control/index.js';
 import type { NodeLoadReport } from '../../shared/node-job/index.js';
 import type { FleetRegistry } from '../fleet/index.js';
@@ -33,7 +33,7 @@ export interface DistributeInput {
   readonly runId: string;
   readonly nodes: readonly string[];
   /** Each node's job payload: the same archive and plan, its own list of piece sources. */
-  readonly payloadFor: (node: string) => LoadImagesPayload;
+  readonly payloadFor: (node: string) => LoadImagesPayloadInput;
   /** Give up on nodes that have not reported after this long. */
   readonly timeoutMs: number;
   readonly ackTimeoutMs: number;
@@ -139,7 +139,7 @@ async function sendJob(
   isPending: (node: string) => boolean,
   log: Logger,
 ): Promise<void> {
-  const job: Job = {
+  const job: JobInput = {
     v: 1,
     kind: 'load-images',
     jobId: `${input.runId}-n${index}`,

@@ -10,7 +10,7 @@ import { describeLoadable, planImportParts } from '../../shared/image-archive/in
 import { planRetags } from '../../shared/node-job/index.js';
 import { FleetRegistry } from '../fleet/index.js';
 import { plan as kubePlan, runKubePhase, type KubeTools } from '../kube/index.js';
-import { buildPieceManifest } from '../../shared/pieces/index.js';
+import { buildPieceManifest, toWirePieceManifest } from '../../shared/pieces/index.js';
 import { planSources, type PlannedNode } from './distribution-plan.js';
 import { distribute, type NodeOutcome } from './distribute.js';
 import { printDryRun } from './dry-run-plan.js';
@@ -134,6 +134,7 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
   // One pass over images.tar: the whole digest and one per piece, which every receiver checks.
   const manifest = await buildPieceManifest(p.bundle.imagesSource(), request.pieceSize, deps.signal);
   const archiveId = manifest.sha256.slice('sha256:'.length);
+  const wireManifest = toWirePieceManifest(manifest);
   deps.archives.register(archiveId, p.bundle.imagesSource(), manifest.pieceSize);
   const sources = planSources(p.targets, deps.archives.advertisedAddress, request.distribution, {
     stripes: request.stripes,
@@ -161,7 +162,7 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
           size: info.imagesTar.length,
           sha256: manifest.sha256,
           ...loadable,
-          manifest,
+          manifest: wireManifest,
           stripes: sources.get(node) ?? [[deps.archives.advertisedAddress]],
         },
         plan: { entries: [...p.retags.entries], unnamedImages: [...p.retags.unnamedImages] },

@@ -10,6 +10,8 @@ export {
   type Job,
   type JobAck,
   type LoadImagesPayload,
+  type LoadImagesPayloadInput,
+  type JobInput,
   type ArchiveDescriptor,
 } from './job.js';
 export { jobEventSchema, NODE_PHASES, type JobEvent, type JobEventBody } from './job-event.js';

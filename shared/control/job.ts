@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pieceManifestSchema } from '../pieces/piece-manifest.js';
+import { wirePieceManifestSchema } from '../pieces/piece-manifest.js';
 import { NODE_NAME, RUN_ID } from './subjects.js';
 
 /** Most stripes a job may split its pieces into: each is one more stream per node. */
@@ -61,7 +61,7 @@ export const archiveDescriptorSchema = z
      */
     importParts: z.array(importPartSchema).min(2).optional(),
     /** Piece size and per-piece digests: every receiver checks each piece before importing or forwarding it. */
-    manifest: pieceManifestSchema,
+    manifest: wirePieceManifestSchema,
     /**
      * Where pieces come from, per stripe: stripes[s] lists gRPC addresses in order of preference
      * (planned peer first, coordinator last) for the pieces whose index % stripes.length is s. One
@@ -97,6 +97,8 @@ export const loadImagesPayloadSchema = z.object({
   timeoutMs: z.number().int().positive(),
 });
 export type LoadImagesPayload = z.infer<typeof loadImagesPayloadSchema>;
+/** A payload as the coordinator sends it (the manifest in its wire form). */
+export type LoadImagesPayloadInput = z.input<typeof loadImagesPayloadSchema>;
 
 const envelope = {
   v: z.literal(1),
@@ -116,6 +118,8 @@ export const jobSchema = z.discriminatedUnion('kind', [
   z.object({ ...envelope, kind: z.literal('load-images'), payload: loadImagesPayloadSchema }),
 ]);
 export type Job = z.infer<typeof jobSchema>;
+/** A job as the coordinator sends it. */
+export type JobInput = z.input<typeof jobSchema>;
 
 /** An agent's immediate answer to a job request. */
 export const jobAckSchema = z.object({

@@ -9,7 +9,10 @@ export {
   pieceCount,
   pieceManifestSchema,
   pieceRange,
+  toWirePieceManifest,
+  wirePieceManifestSchema,
   type PieceManifest,
+  type WirePieceManifest,
   type PieceRange,
 } from './piece-manifest.js';
 export { PieceStore, type PieceStoreHooks, type PieceStoreOptions } from './piece-store.js';

@@ -59,6 +59,49 @@ export const pieceManifestSchema = z
 /** An archive's piece geometry and digests. */
 export type PieceManifest = z.infer<typeof pieceManifestSchema>;
 
+const DIGEST_BYTES = 32;
+
+/**
+ * The manifest as every job carries it: the piece digests as one base64 string of their raw bytes,
+ * 43 characters a piece instead of 67 in a JSON array of hex. At small pieces and many nodes the
+ * manifests are what the coordinator sends besides the archive (16 jobs of 257 pieces: 275 KB as hex,
+ * 6.5 % of a 4 MiB archive). Parses to a PieceManifest, checked like one.
+ */
+export const wirePieceManifestSchema = z
+  .object({
+    pieceSize: z.number(),
+    size: z.number(),
+    sha256: z.string(),
+    /** base64 of the concatenated 32-byte sha256 of each piece, in order. */
+    digests: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64'),
+  })
+  .transform(({ digests, ...rest }, ctx) => {
+    const raw = Buffer.from(digests, 'base64');
+    if (raw.length % DIGEST_BYTES !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['digests'],
+        message: `${raw.length} bytes are not a whole number of ${DIGEST_BYTES}-byte digests`,
+      });
+      return z.NEVER;
+    }
+    const pieces: string[] = [];
+    for (let at = 0; at < raw.length; at += DIGEST_BYTES) {
+      pieces.push(raw.subarray(at, at + DIGEST_BYTES).toString('hex'));
+    }
+    return { ...rest, pieces };
+  })
+  .pipe(pieceManifestSchema);
+
+/** The wire form of a manifest (what wirePieceManifestSchema parses). */
+export type WirePieceManifest = z.input<typeof wirePieceManifestSchema>;
+
+/** Packs a manifest's digests for a job: the inverse of wirePieceManifestSchema. */
+export function toWirePieceManifest(manifest: PieceManifest): WirePieceManifest {
+  const { pieces, ...rest } = manifest;
+  return { ...rest, digests: Buffer.from(pieces.join(''), 'hex').toString('base64') };
+}
+
 /** Where one piece lies in the archive. */
 export interface PieceRange {
   readonly offset: number;

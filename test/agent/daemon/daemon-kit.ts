@@ -24,7 +24,13 @@ import { BufferByteSource } from '../../../shared/tar/index.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { FakeRuntime } from '../../helpers/fake-runtime.js';
 import { MemoryNats, type MemoryBus } from '../../helpers/memory-bus.js';
-import { PLAN, loadImagesJob, payload, type LoadImagesJob } from '../../shared/control/control-fixtures.js';
+import {
+  PLAN,
+  loadImagesJob,
+  payload,
+  wireJob,
+  type LoadImagesJob,
+} from '../../shared/control/control-fixtures.js';
 
 /** A promise with its resolve function in hand. */
 export function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -279,7 +285,7 @@ export class AgentHarness {
   /** Sends a job for the origin's archive (or raw bytes) to this node's job subject; decodes the ack. */
   async send(job: Partial<LoadImagesJob> | Uint8Array, node = this.node): Promise<JobAck> {
     const data =
-      job instanceof Uint8Array ? job : encodeMessage(this.origin.job({ node: this.node, ...job }));
+      job instanceof Uint8Array ? job : encodeMessage(wireJob(this.origin.job({ node: this.node, ...job })));
     const reply = await this.observer.request(Subjects.job(node), data, 1000);
     return decodeMessage(jobAckSchema, Subjects.job(node), reply);
   }

@@ -21,7 +21,7 @@ import {
 } from '../../../shared/control/index.js';
 import { silentLogger } from '../../../shared/logging/index.js';
 import { MemoryNats, type MemoryBus } from '../../helpers/memory-bus.js';
-import { heartbeat, payload, report, runState } from '../../shared/control/control-fixtures.js';
+import { heartbeat, payload, report, runState, wirePayload } from '../../shared/control/control-fixtures.js';
 
 export const RUN_ID = 'r20260101-000000-abcd';
 
@@ -134,7 +134,7 @@ export class FleetKit {
       store,
       runId: RUN_ID,
       nodes,
-      payloadFor: () => payload(),
+      payloadFor: () => wirePayload(payload()),
       timeoutMs: options.timeoutMs ?? 3000,
       ackTimeoutMs: options.ackTimeoutMs ?? 500,
       livenessCheckMs: options.livenessCheckMs ?? 20,

@@ -1,5 +1,14 @@
-import type { Heartbeat, Job, JobEvent, JobEventBody, RunState } from '../../../shared/control/index.js';
+import type {
+  Heartbeat,
+  Job,
+  JobEvent,
+  JobEventBody,
+  JobInput,
+  LoadImagesPayloadInput,
+  RunState,
+} from '../../../shared/control/index.js';
 import type { NodeLoadReport } from '../../../shared/node-job/index.js';
+import { toWirePieceManifest } from '../../../shared/pieces/index.js';
 
 /** Valid control-plane messages for tests; every builder takes overrides. */
 
@@ -139,4 +148,17 @@ export function mutate(value: unknown, path: string, to: unknown): unknown {
   if (to === REMOVE) Reflect.deleteProperty(at, last);
   else at[last] = to;
   return copy;
+}
+
+/** A payload as the coordinator sends it: the piece manifest in its wire form. */
+export function wirePayload(parsed: LoadImagesJob['payload']): LoadImagesPayloadInput {
+  return {
+    ...parsed,
+    archive: { ...parsed.archive, manifest: toWirePieceManifest(parsed.archive.manifest) },
+  };
+}
+
+/** A job as it travels on the bus (what jobSchema parses back into `parsed`). */
+export function wireJob(parsed: LoadImagesJob): JobInput {
+  return { ...parsed, payload: wirePayload(parsed.payload) };
 }

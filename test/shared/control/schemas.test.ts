@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { z } from 'zod';
 import {
@@ -13,7 +14,19 @@ import {
 } from '../../../shared/control/index.js';
 import { ErrorCode } from '../../../shared/errors/index.js';
 import { assertAirliftError, thrownBy } from '../../helpers/airlift-error-assertions.js';
-import { REMOVE, heartbeat, jobEvent, loadImagesJob, mutate, report, runState } from './control-fixtures.js';
+import { toWirePieceManifest, wirePieceManifestSchema } from '../../../shared/pieces/index.js';
+import {
+  DIGEST_A,
+  REMOVE,
+  heartbeat,
+  jobEvent,
+  loadImagesJob,
+  mutate,
+  report,
+  runState,
+  wireJob,
+  type LoadImagesJob,
+} from './control-fixtures.js';
 
 const SUBJECT = 'airlift.v1.test';
 
@@ -67,33 +80,65 @@ describe('heartbeatSchema', () => {
 });
 
 describe('jobSchema', () => {
+  /** A job as it travels on the bus. */
+  const job = (overrides: Partial<LoadImagesJob> = {}): unknown => wireJob(loadImagesJob(overrides));
+
+  it('carries the piece digests packed, and parses them back to the manifest, a third smaller than hex', () => {
+    const manifest = {
+      pieceSize: 16 * 1024,
+      size: 257 * 16 * 1024 - 5,
+      pieces: Array.from({ length: 257 }, (_, i) => createHash('sha256').update(String(i)).digest('hex')),
+      sha256: DIGEST_A,
+    };
+    const wire = toWirePieceManifest(manifest);
+    assert.deepEqual(wirePieceManifestSchema.parse(JSON.parse(JSON.stringify(wire))), manifest);
+    assert.ok(
+      JSON.stringify(wire).length < 0.67 * JSON.stringify(manifest).length,
+      `${JSON.stringify(wire).length} bytes packed against ${JSON.stringify(manifest).length} as hex`,
+    );
+    const digests = 'payload.archive.manifest.digests';
+    rejects(jobSchema, mutate(job(), digests, 'not base64!'), digests, /expected base64/);
+    rejects(jobSchema, mutate(job(), digests, Buffer.alloc(31).toString('base64')), digests, /31 bytes/);
+    rejects(
+      jobSchema,
+      mutate(job(), digests, Buffer.alloc(64).toString('base64')),
+      'payload.archive.manifest.pieces',
+      /make 1 pieces, not 2/,
+    );
+  });
+
   it('accepts a load-images job, signed or not', () => {
-    accepts(jobSchema, loadImagesJob());
-    accepts(jobSchema, loadImagesJob({ signature: { keyId: 'k1', algorithm: 'ed25519', value: 'AAAA' } }));
+    // What arrives is the job as built, its manifest unpacked from the wire form.
+    for (const parsed of [
+      loadImagesJob(),
+      loadImagesJob({ signature: { keyId: 'k1', algorithm: 'ed25519', value: 'AAAA' } }),
+    ]) {
+      assert.deepEqual(decodeMessage(jobSchema, SUBJECT, encodeMessage(wireJob(parsed))), parsed);
+    }
   });
 
   it('rejects a wrong version and missing fields, naming the field', () => {
-    rejects(jobSchema, mutate(loadImagesJob(), 'v', 2), 'v');
-    rejects(jobSchema, mutate(loadImagesJob(), 'payload.plan', REMOVE), 'payload.plan');
-    rejects(jobSchema, mutate(loadImagesJob(), 'jobId', REMOVE), 'jobId');
-    rejects(jobSchema, mutate(loadImagesJob(), 'payload.plan.entries', []), 'payload.plan.entries');
-    rejects(jobSchema, mutate(loadImagesJob(), 'payload.timeoutMs', -1), 'payload.timeoutMs');
+    rejects(jobSchema, mutate(job(), 'v', 2), 'v');
+    rejects(jobSchema, mutate(job(), 'payload.plan', REMOVE), 'payload.plan');
+    rejects(jobSchema, mutate(job(), 'jobId', REMOVE), 'jobId');
+    rejects(jobSchema, mutate(job(), 'payload.plan.entries', []), 'payload.plan.entries');
+    rejects(jobSchema, mutate(job(), 'payload.timeoutMs', -1), 'payload.timeoutMs');
   });
 
   it('rejects a bad digest or archive id wherever it is', () => {
     rejects(
       jobSchema,
-      mutate(loadImagesJob(), 'payload.archive.sha256', 'md5:abc'),
+      mutate(job(), 'payload.archive.sha256', 'md5:abc'),
       'payload.archive.sha256',
       /expected sha256:<64 hex>/,
     );
     rejects(
       jobSchema,
-      mutate(loadImagesJob(), 'payload.plan.entries.1.configDigest', `sha256:${'A'.repeat(64)}`),
+      mutate(job(), 'payload.plan.entries.1.configDigest', `sha256:${'A'.repeat(64)}`),
       'payload.plan.entries[1].configDigest',
       /expected sha256:<64 hex>/,
     );
-    rejects(jobSchema, mutate(loadImagesJob(), 'payload.archive.id', 'c'.repeat(63)), 'payload.archive.id');
+    rejects(jobSchema, mutate(job(), 'payload.archive.id', 'c'.repeat(63)), 'payload.archive.id');
   });
 
   it('accepts staged import parts and rejects spans a node could not follow, naming the span', () => {
@@ -108,8 +153,9 @@ describe('jobSchema', () => {
         dockerManifest: manifest,
       },
     ];
-    const staged = mutate(loadImagesJob(), 'payload.archive.importParts', parts);
-    assert.deepEqual(decodeMessage(jobSchema, SUBJECT, encodeMessage(staged)), staged);
+    const parsed = mutate(loadImagesJob(), 'payload.archive.importParts', parts) as LoadImagesJob;
+    const staged = wireJob(parsed);
+    assert.deepEqual(decodeMessage(jobSchema, SUBJECT, encodeMessage(staged)), parsed);
     const withSpans = (spans: unknown): unknown =>
       mutate(staged, 'payload.archive.importParts.1.spans', spans);
     rejects(
@@ -135,22 +181,22 @@ describe('jobSchema', () => {
     rejects(jobSchema, withSpans([]), 'payload.archive.importParts[1].spans');
     rejects(
       jobSchema,
-      mutate(loadImagesJob(), 'payload.archive.importParts', parts.slice(0, 1)),
+      mutate(job(), 'payload.archive.importParts', parts.slice(0, 1)),
       'payload.archive.importParts',
     );
   });
 
   it('rejects node names and run ids that would break subjects', () => {
-    for (const node of BAD_NODE_NAMES) rejects(jobSchema, loadImagesJob({ node }), 'node');
-    rejects(jobSchema, loadImagesJob({ node: '' }), 'node');
-    rejects(jobSchema, loadImagesJob({ runId: 'r.1' }), 'runId');
-    rejects(jobSchema, loadImagesJob({ runId: 'r*' }), 'runId');
-    rejects(jobSchema, loadImagesJob({ jobId: 'j 1' }), 'jobId');
+    for (const node of BAD_NODE_NAMES) rejects(jobSchema, job({ node }), 'node');
+    rejects(jobSchema, job({ node: '' }), 'node');
+    rejects(jobSchema, job({ runId: 'r.1' }), 'runId');
+    rejects(jobSchema, job({ runId: 'r*' }), 'runId');
+    rejects(jobSchema, job({ jobId: 'j 1' }), 'jobId');
   });
 
   it('rejects a job kind agents do not know', () => {
-    rejects(jobSchema, mutate(loadImagesJob(), 'kind', 'exec-shell'), 'kind');
-    rejects(jobSchema, mutate(loadImagesJob(), 'kind', REMOVE), 'kind');
+    rejects(jobSchema, mutate(job(), 'kind', 'exec-shell'), 'kind');
+    rejects(jobSchema, mutate(job(), 'kind', REMOVE), 'kind');
   });
 });
 
