@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeSampleBundle, type SampleBundle } from '../helpers/fixtures/index.js';
@@ -101,8 +101,10 @@ describe(
     it('--distribution tree: every node gets half the archive from each of two sources, each source sends it once', async () => {
       const dir = runDir();
       const log = logFile();
-      const run = await upgrade(fleet, bundle.path, dir, standInEnv(log), [
-        '--force-load',
+      // An archive of its own: the nodes' spools still hold the first test's, and would not fetch a piece.
+      mkdirSync(join(fleet.dir, 'tree'));
+      const own = await writeSampleBundle(join(fleet.dir, 'tree'), { layerBytes: 96 * 1024 });
+      const run = await upgrade(fleet, own.path, dir, standInEnv(log), [
         '--distribution',
         'tree',
         '--stripes',
@@ -116,7 +118,7 @@ describe(
       const report = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as {
         outcomes: { node: string; report: { transfer: { bytesFromSource: Record<string, number> } } }[];
       };
-      const size = bundle.spec.imagesTar.length;
+      const size = own.spec.imagesTar.length;
       const piece = 16 * 1024;
       // Three nodes, two stripes: one node is interior in each stripe's tree and the coordinator feeds
       // both roots, so three addresses each send one stripe to two receivers: about S each.
@@ -141,7 +143,7 @@ describe(
       }
       for (const node of fleet.nodes) {
         const held = await referencesOn(node);
-        for (const reference of bundle.references) {
+        for (const reference of own.references) {
           const target = reference.replace(/^[^/]+/, REGISTRY);
           assert.ok(held.includes(target), `${node.name} lacks ${target}; holds ${held.join(', ')}`);
         }
