@@ -43,102 +43,58 @@ export interface ContainerdReader {
 // The fields airlift reads of containerd's v1 API (github.com/containerd/containerd/api, stable since
 // 1.0); protobuf skips the rest. Field numbers are containerd's: never renumber them.
 const str = (id: number) => ({ type: 'string', id });
+const int64 = (id: number) => ({ type: 'int64', id });
+const rpc = (requestType: string, responseType: string, responseStream = false) => ({
+  requestType,
+  responseType,
+  ...(responseStream ? { responseStream } : {}),
+});
+/** A `containerd.services.<name>.v1` package holding `defs`. */
+const v1 = (defs: Record<string, unknown>) => ({ nested: { v1: { nested: defs } } });
 const CONTAINERD_API = {
   nested: {
     google: { nested: { protobuf: { nested: { Empty: { fields: {} } } } } },
     containerd: {
       nested: {
         types: {
-          nested: {
-            Descriptor: { fields: { mediaType: str(1), digest: str(2), size: { type: 'int64', id: 3 } } },
-          },
+          nested: { Descriptor: { fields: { mediaType: str(1), digest: str(2), size: int64(3) } } },
         },
         services: {
           nested: {
-            version: {
-              nested: {
-                v1: {
-                  nested: {
-                    Version: {
-                      methods: {
-                        Version: { requestType: 'google.protobuf.Empty', responseType: 'VersionResponse' },
-                      },
-                    },
-                    VersionResponse: { fields: { version: str(1), revision: str(2) } },
-                  },
+            version: v1({
+              Version: { methods: { Version: rpc('google.protobuf.Empty', 'VersionResponse') } },
+              VersionResponse: { fields: { version: str(1), revision: str(2) } },
+            }),
+            images: v1({
+              Images: { methods: { List: rpc('ListImagesRequest', 'ListImagesResponse') } },
+              Image: { fields: { name: str(1), target: { type: 'containerd.types.Descriptor', id: 3 } } },
+              ListImagesRequest: { fields: { filters: { rule: 'repeated', type: 'string', id: 1 } } },
+              ListImagesResponse: { fields: { images: { rule: 'repeated', type: 'Image', id: 1 } } },
+            }),
+            content: v1({
+              Content: {
+                methods: {
+                  Info: rpc('InfoRequest', 'InfoResponse'),
+                  Read: rpc('ReadContentRequest', 'ReadContentResponse', true),
                 },
               },
-            },
-            images: {
-              nested: {
-                v1: {
-                  nested: {
-                    Images: {
-                      methods: {
-                        List: { requestType: 'ListImagesRequest', responseType: 'ListImagesResponse' },
-                      },
-                    },
-                    Image: {
-                      fields: { name: str(1), target: { type: 'containerd.types.Descriptor', id: 3 } },
-                    },
-                    ListImagesRequest: { fields: { filters: { rule: 'repeated', type: 'string', id: 1 } } },
-                    ListImagesResponse: { fields: { images: { rule: 'repeated', type: 'Image', id: 1 } } },
-                  },
+              Info: {
+                fields: {
+                  digest: str(1),
+                  size: int64(2),
+                  labels: { keyType: 'string', type: 'string', id: 5 },
                 },
               },
-            },
-            content: {
-              nested: {
-                v1: {
-                  nested: {
-                    Content: {
-                      methods: {
-                        Info: { requestType: 'InfoRequest', responseType: 'InfoResponse' },
-                        Read: {
-                          requestType: 'ReadContentRequest',
-                          responseType: 'ReadContentResponse',
-                          responseStream: true,
-                        },
-                      },
-                    },
-                    Info: {
-                      fields: {
-                        digest: str(1),
-                        size: { type: 'int64', id: 2 },
-                        labels: { keyType: 'string', type: 'string', id: 5 },
-                      },
-                    },
-                    InfoRequest: { fields: { digest: str(1) } },
-                    InfoResponse: { fields: { info: { type: 'Info', id: 1 } } },
-                    ReadContentRequest: {
-                      fields: {
-                        digest: str(1),
-                        offset: { type: 'int64', id: 2 },
-                        size: { type: 'int64', id: 3 },
-                      },
-                    },
-                    ReadContentResponse: {
-                      fields: { offset: { type: 'int64', id: 1 }, data: { type: 'bytes', id: 2 } },
-                    },
-                  },
-                },
-              },
-            },
-            snapshots: {
-              nested: {
-                v1: {
-                  nested: {
-                    Snapshots: {
-                      methods: {
-                        Stat: { requestType: 'StatSnapshotRequest', responseType: 'StatSnapshotResponse' },
-                      },
-                    },
-                    StatSnapshotRequest: { fields: { snapshotter: str(1), key: str(2) } },
-                    StatSnapshotResponse: { fields: {} },
-                  },
-                },
-              },
-            },
+              InfoRequest: { fields: { digest: str(1) } },
+              InfoResponse: { fields: { info: { type: 'Info', id: 1 } } },
+              ReadContentRequest: { fields: { digest: str(1), offset: int64(2), size: int64(3) } },
+              ReadContentResponse: { fields: { offset: int64(1), data: { type: 'bytes', id: 2 } } },
+            }),
+            snapshots: v1({
+              Snapshots: { methods: { Stat: rpc('StatSnapshotRequest', 'StatSnapshotResponse') } },
+              StatSnapshotRequest: { fields: { snapshotter: str(1), key: str(2) } },
+              StatSnapshotResponse: { fields: {} },
+            }),
           },
         },
       },
@@ -146,6 +102,11 @@ const CONTAINERD_API = {
   },
   // protobufjs's JSON types insist on a `comment` per method and have no map fields; the shape is theirs.
 } as unknown as Parameters<typeof fromJSON>[0];
+
+/** containerd answers NOT_FOUND for a blob, image or snapshot it does not hold. */
+export function isNotFound(err: unknown): boolean {
+  return (err as { code?: unknown }).code === GrpcStatus.NOT_FOUND;
+}
 
 type Unary<Req, Res> = (
   request: Req,
@@ -231,7 +192,7 @@ export class ContainerdApi implements ContainerdReader {
       const reply = await this.unary((s) => s.content.Info.bind(s.content), { digest }, signal);
       return reply.info ?? undefined;
     } catch (err) {
-      if ((err as ServiceError).code === GrpcStatus.NOT_FOUND) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   }
@@ -257,7 +218,7 @@ export class ContainerdApi implements ContainerdReader {
       await this.unary((s) => s.snapshots.Stat.bind(s.snapshots), { snapshotter, key }, signal);
       return true;
     } catch (err) {
-      if ((err as ServiceError).code === GrpcStatus.NOT_FOUND) return false;
+      if (isNotFound(err)) return false;
       throw err;
     }
   }

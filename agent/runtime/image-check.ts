@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { status as GrpcStatus } from '@grpc/grpc-js';
 import { hostPlatform, type Platform } from '../../shared/image-archive/index.js';
-import type { ApiImage, ContainerdReader } from './containerd-api.js';
+import { isNotFound, type ApiImage, type ContainerdReader } from './containerd-api.js';
 import type { RuntimeImage } from './container-runtime.js';
 
 const INDEX_TYPES = new Set([
@@ -118,7 +117,7 @@ async function readJson(digest: string, ctx: ImageCheckContext): Promise<Manifes
   try {
     bytes = await blob;
   } catch (err) {
-    if ((err as { code?: unknown }).code === GrpcStatus.NOT_FOUND) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
   try {
