@@ -2,7 +2,13 @@
 // The composition root: the only module that imports both agent/ and coordinator/.
 import { Command } from 'commander';
 import { agentCommand, nodeLoadCommand } from '../agent/index.js';
-import { bundleInspectCommand, resumeCommand, statusCommand, upgradeCommand } from '../coordinator/index.js';
+import {
+  bundleInspectCommand,
+  fleetCommand,
+  resumeCommand,
+  statusCommand,
+  upgradeCommand,
+} from '../coordinator/index.js';
 import { processOutput } from '../shared/cli/index.js';
 import { createLogger } from '../shared/logging/index.js';
 import { AIRLIFT_VERSION } from '../shared/version.js';
@@ -36,6 +42,7 @@ program.addCommand(upgradeCommand(processOutput, logger, setExit));
 program.addCommand(resumeCommand(processOutput, logger, setExit));
 program.addCommand(statusCommand(processOutput, logger, setExit));
 program.addCommand(agentCommand(processOutput, logger, setExit));
+program.addCommand(fleetCommand(processOutput, setExit));
 
 // addCommand() does not pass settings down: every command exits 2 on a usage error, as documented.
 const exitOnUsageError = (command: Command): void => {

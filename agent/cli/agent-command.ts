@@ -7,13 +7,15 @@ import {
   advertisedAddress,
   parseDuration,
   ExitCode,
-  natsOptionsFrom,
+  addTrustOptions,
+  resolveTrust,
   runCommand,
+  type TrustFlags,
   type CliOutput,
   type NatsFlags,
 } from '../../shared/cli/index.js';
 import { NODE_NAME } from '../../shared/control/index.js';
-import { ArchiveServer } from '../../shared/data-plane/index.js';
+import { ArchiveServer, type DataPlaneTls } from '../../shared/data-plane/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import { ExecaRunner } from '../../shared/exec/index.js';
 import { parseRate, TokenBucket } from '../../shared/async/index.js';
@@ -22,8 +24,8 @@ import { DEFAULT_DATA_DIRS } from '../daemon/node-facts.js';
 import { selectRuntime } from '../runtime/index.js';
 import { addRuntimeOptions, runtimeSelectionFrom, type RuntimeFlags } from './runtime-options.js';
 
-interface AgentFlags extends NatsFlags, RuntimeFlags {
-  node: string;
+interface AgentFlags extends NatsFlags, TrustFlags, RuntimeFlags {
+  node?: string;
   grpcListen: string;
   grpcAdvertise?: string;
   heartbeat: string;
@@ -40,7 +42,10 @@ export function agentCommand(output: CliOutput, logger: Logger, setExit: (code: 
     .description(
       'run the node agent: heartbeats into the fleet registry, serves gRPC, runs jobs for this node',
     )
-    .option('--node <name>', "this node's name (use the Kubernetes node name)", hostname())
+    .option(
+      '--node <name>',
+      "this node's name (use the Kubernetes node name); default: the identity's, else the host name",
+    )
     .option('--grpc-listen <host:port>', 'gRPC endpoint to serve', '0.0.0.0:7481')
     .option(
       '--grpc-advertise <host:port>',
@@ -64,20 +69,22 @@ export function agentCommand(output: CliOutput, logger: Logger, setExit: (code: 
       '60s',
     );
   addRuntimeOptions(command);
+  addTrustOptions(command, 'agent');
   return addNatsOptions(command).action(async (flags: AgentFlags) => {
     setExit(await runCommand(output, () => runAgent(flags, output, logger)));
   });
 }
 
-async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): Promise<number> {
-  if (!NODE_NAME.test(flags.node)) {
-    throw new ConfigInvalidError(
-      'command line',
-      '--node',
-      `${JSON.stringify(flags.node)} is not a valid node name (letters, digits, '.', '-', '_')`,
-    );
-  }
-  const log = logger.child({ node: flags.node });
+/** `dataPlaneTls`: this node's certificate for the data plane (mutual TLS); absent, plaintext. */
+async function runAgent(
+  flags: AgentFlags,
+  output: CliOutput,
+  logger: Logger,
+  dataPlaneTls?: DataPlaneTls,
+): Promise<number> {
+  const setup = await resolveTrust(flags, 'agent', `airlift-agent/${flags.node ?? hostname()}`, output);
+  const node = nodeNameFor(flags.node, setup.identity?.name);
+  const log = logger.child({ node });
   const runner = new ExecaRunner(log);
   const maxRate = flags.maxRate === undefined ? undefined : parseRate(flags.maxRate);
   if (flags.maxRate !== undefined && maxRate === undefined) {
@@ -88,23 +95,31 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
     );
   }
   const runtime = await selectRuntime(runtimeSelectionFrom(flags, runner, log));
-  const server = new ArchiveServer({ address: flags.grpcListen, logger: log });
+  const server = new ArchiveServer({
+    address: flags.grpcListen,
+    logger: log,
+    ...(dataPlaneTls === undefined ? {} : { tls: dataPlaneTls }),
+  });
   const daemon = new AgentDaemon(
     {
-      node: flags.node,
+      node,
+      trust: setup.trust,
       heartbeatIntervalMs: parseDuration(flags.heartbeat, '--heartbeat'),
       dataDir: flags.dataDir ?? DEFAULT_DATA_DIRS[runtime.kind],
       drainTimeoutMs: parseDuration(flags.drainTimeout, '--drain-timeout'),
       spoolDir: flags.spoolDir,
       stallMs: parseDuration(flags.stallTimeout, '--stall-timeout'),
       ...(maxRate === undefined ? {} : { maxRate: new TokenBucket(maxRate) }),
+      ...(dataPlaneTls === undefined ? {} : { dataPlaneTls }),
     },
     {
-      connect: () =>
-        connectBus(
-          { ...natsOptionsFrom(flags, `airlift-agent/${flags.node}`), waitOnFirstConnect: true },
-          log,
-        ),
+      // Waits for NATS (an agent may start before it), but not for refused credentials: that rejects
+      // at once with BUS_AUTH_FAILED and the agent exits 7. Under systemd (Restart=, RestartSec=5) the
+      // unit then shows the refusal in its journal at every restart instead of hanging silently, and
+      // comes up by itself once the server accepts the identity (e.g. after `fleet add-node` and a
+      // nats-server reload). A signal ends the wait at once.
+      connect: (signal) =>
+        connectBus({ ...setup.nats, name: `airlift-agent/${node}`, waitOnFirstConnect: true, signal }, log),
       runtime,
       endpoint: {
         start: async () => {
@@ -112,24 +127,58 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
           return flags.grpcAdvertise ?? advertisedAddress(bound);
         },
         stop: () => server.stop(),
-        registerPieces: (id, source) => {
-          server.registerPieces(id, source);
+        registerPieces: (id, source, access) => {
+          server.registerPieces(id, source, access);
         },
         unregister: (id) => server.unregister(id),
       },
       logger: log,
     },
   );
-  const stopped = new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      output.err(`airlift agent: ${signal}: draining`);
-      void daemon.stop().then(resolve);
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
-  await daemon.start();
-  output.err(`airlift agent ${flags.node}: running (${runtime.kind}); stop with SIGTERM`);
-  await stopped;
+  // Installed before start(): a signal while the agent waits for NATS (or is refused by it) must stop
+  // it too. `on`, not `once`: a second signal must not fall through to Node's default (death without
+  // the goodbye heartbeat); it only says what the agent is still waiting for.
+  let stopping: Promise<void> | undefined;
+  let onStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (onStopped = resolve));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping !== undefined) {
+      output.err(`airlift agent: ${signal}: already stopping (a running job may take up to --drain-timeout)`);
+      return;
+    }
+    output.err(`airlift agent: ${signal}: draining`);
+    stopping = daemon.stop().then(onStopped);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    if (await daemon.start()) {
+      output.err(`airlift agent ${node}: running (${runtime.kind}); stop with SIGTERM`);
+    }
+    await stopped;
+  } finally {
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
+  }
   return ExitCode.Ok;
+}
+
+/** The node name: the identity's (a different --node is refused: no node may act as another), else --node or the host name. */
+function nodeNameFor(flag: string | undefined, identityName: string | undefined): string {
+  if (identityName !== undefined && flag !== undefined && flag !== identityName) {
+    throw new ConfigInvalidError(
+      'command line',
+      '--node',
+      `the identity is node ${identityName}'s, not ${flag}'s`,
+    );
+  }
+  const node = identityName ?? flag ?? hostname();
+  if (!NODE_NAME.test(node)) {
+    throw new ConfigInvalidError(
+      'command line',
+      '--node',
+      `${JSON.stringify(node)} is not a valid node name (letters, digits, '.', '-', '_')`,
+    );
+  }
+  return node;
 }

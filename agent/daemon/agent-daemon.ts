@@ -1,20 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Bus, BusSubscription, KvStore } from '../../shared/bus/bus.js';
 import {
   Buckets,
   Subjects,
-  decodeMessage,
-  encodeMessage,
   heartbeatSchema,
-  jobSchema,
   type Heartbeat,
+  type Job,
   type JobAck,
 } from '../../shared/control/index.js';
+import { seal, type TrustContext } from '../../shared/trust/index.js';
 import type { TokenBucket } from '../../shared/async/index.js';
+import type { DataPlaneTls } from '../../shared/data-plane/index.js';
 import { AIRLIFT_VERSION } from '../../shared/version.js';
 import type { ContainerRuntime } from '../runtime/index.js';
 import type { JobProgress } from './job-progress.js';
+import { JobGate, type FreshnessWindow } from './job-gate.js';
 import { runLoadImagesJob } from './load-images-job.js';
+import { SeenJobs } from './seen-jobs.js';
 import { PieceShelf, type PieceRegistry } from './piece-shelf.js';
 import { diskFacts, runtimeFacts } from './node-facts.js';
 
@@ -44,11 +47,18 @@ export interface AgentDaemonSettings {
   readonly maxRate?: TokenBucket;
   /** Least time between two runtime probes of the heartbeat (default 10 s). */
   readonly runtimeProbeMs?: number;
+  /** Mutual TLS on the data plane (this node's certificate); absent: plaintext (`--insecure`). */
+  readonly dataPlaneTls?: DataPlaneTls;
+  /** How this agent signs what it sends and which job signatures it accepts. */
+  readonly trust: TrustContext;
+  /** How old (or how far ahead) a job may be; default 10 minutes old, 2 minutes ahead. */
+  readonly jobWindow?: FreshnessWindow;
 }
 
 /** The agent's I/O, injected so the daemon's logic can be tested and composed. */
 export interface AgentDaemonDeps {
-  readonly connect: () => Promise<Bus>;
+  /** Connects to NATS, waiting for it if need be; `signal` (stop() called meanwhile) ends the wait. */
+  readonly connect: (signal: AbortSignal) => Promise<Bus>;
   readonly runtime: ContainerRuntime;
   readonly endpoint: AgentEndpoint;
   readonly logger: Logger;
@@ -68,9 +78,16 @@ export class AgentDaemon {
   private current:
     { progress: JobProgress | undefined; done: Promise<unknown>; abort: AbortController } | undefined;
   private stopping: Promise<void> | undefined;
+  private starting: Promise<boolean> | undefined;
+  private stopRequested = false;
+  private readonly startAbort = new AbortController();
   private beating: Promise<void> = Promise.resolve();
   private lastRuntime: { at: number; facts: Heartbeat['runtime'] } | undefined;
   private readonly startedAt = new Date().toISOString();
+  /** New at every process start: the coordinator tells a restarted agent from a running one by it. */
+  private readonly bootId = randomUUID();
+  private readonly refusals: { total: number; last?: { at: string; reason: string } } = { total: 0 };
+  private gate: JobGate | undefined;
   private readonly log: Logger;
   private readonly shelf: PieceShelf;
 
@@ -82,19 +99,51 @@ export class AgentDaemon {
     this.shelf = new PieceShelf(settings.spoolDir, deps.endpoint, this.log);
   }
 
-  /** Connects, serves, subscribes to jobs and sends the first heartbeat before resolving. */
-  async start(): Promise<void> {
+  /**
+   * Connects, serves, subscribes to jobs and sends the first heartbeat before resolving true. stop()
+   * may be called at any time, also while start() still waits for NATS: start() then resolves false.
+   * When start fails it releases what it had opened (the gRPC port, the runtime) before rejecting, so
+   * the process can exit.
+   */
+  start(): Promise<boolean> {
+    this.starting ??= this.startUp().then(
+      () => !this.stopRequested,
+      async (err: unknown) => {
+        if (this.stopRequested) return false;
+        this.stopping ??= this.release();
+        await this.stopping;
+        throw err;
+      },
+    );
+    return this.starting;
+  }
+
+  private async startUp(): Promise<void> {
+    this.gate = new JobGate(
+      this.settings.node,
+      this.settings.trust.policy,
+      await SeenJobs.open(this.settings.spoolDir, this.log),
+      this.settings.jobWindow,
+    );
     this.grpcAddress = await this.deps.endpoint.start();
-    this.bus = await this.deps.connect();
+    this.startAbort.signal.throwIfAborted();
+    this.bus = await this.deps.connect(this.startAbort.signal);
+    if (this.stopRequested) return;
     this.bus.onStatus((status) => {
       if (status === 'reconnecting') return;
       this.log.info({ status, server: this.bus?.server }, 'control plane connection');
       // What was published during the outage is lost: say at once that this node is back.
       if (status === 'reconnected') void this.beat();
     });
-    this.fleet = await this.bus.kv(Buckets.fleet, { history: 5 });
+    // A signed agent may only put its own key: the coordinator creates the bucket.
+    this.fleet = await this.bus.kv(
+      Buckets.fleet,
+      this.settings.trust.insecure ? { history: 5 } : { bind: true },
+    );
     this.jobs = this.bus.subscribe(Subjects.job(this.settings.node), (message) => {
-      message.respond(encodeMessage(this.accept(message.subject, message.data)));
+      void this.accept(message.data).then((ack) => {
+        message.respond(seal('ack', ack, this.settings.trust.sealer));
+      });
     });
     await this.beat();
     this.timer = setInterval(() => void this.beat(), this.settings.heartbeatIntervalMs);
@@ -103,6 +152,8 @@ export class AgentDaemon {
 
   /** Drains: refuses new jobs, lets the running one finish (bounded), says goodbye, disconnects. Idempotent. */
   stop(): Promise<void> {
+    this.stopRequested = true;
+    this.startAbort.abort(new Error('agent stopping'));
     this.stopping ??= this.drain();
     return this.stopping;
   }
@@ -113,6 +164,8 @@ export class AgentDaemon {
   }
 
   private async drain(): Promise<void> {
+    // A start still under way ends at its next step (or its wait for NATS is cut short) first.
+    await this.starting?.catch(() => false);
     this.state = 'draining';
     this.jobs?.unsubscribe();
     await this.beat();
@@ -139,6 +192,12 @@ export class AgentDaemon {
     clearInterval(this.timer);
     this.state = 'stopped';
     await this.beat();
+    await this.release();
+  }
+
+  /** Closes the spool, the gRPC endpoint, the bus and the runtime; each only if it was opened. */
+  private async release(): Promise<void> {
+    clearInterval(this.timer);
     await this.shelf.close();
     await this.deps.endpoint.stop();
     await this.bus?.drain();
@@ -146,19 +205,31 @@ export class AgentDaemon {
     this.log.info('agent stopped');
   }
 
-  private accept(subject: string, data: Uint8Array): JobAck {
+  /** Checks a job message and starts it, or says why not; every refusal is logged and counted. */
+  private async accept(data: Uint8Array): Promise<JobAck> {
     const node = this.settings.node;
-    let job;
-    try {
-      job = decodeMessage(jobSchema, subject, data);
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'refusing a malformed job');
-      return { v: 1, jobId: 'unknown', node, accepted: false, reason: (err as Error).message };
-    }
-    const refuse = (reason: string): JobAck => ({ v: 1, jobId: job.jobId, node, accepted: false, reason });
-    if (job.node !== node) return refuse(`job is for node ${job.node}, this is ${node}`);
-    if (this.state !== 'ready') return refuse(`agent is ${this.state}`);
-    if (this.current !== undefined) return refuse(`busy with job ${this.current.progress?.jobId ?? '?'}`);
+    const bootId = this.bootId;
+    const refuse = (jobId: string, reason: string): JobAck => {
+      this.refusals.total++;
+      this.refusals.last = { at: new Date().toISOString(), reason };
+      this.log.warn({ jobId, reason }, 'job refused');
+      return { v: 1, jobId, node, accepted: false, reason, bootId };
+    };
+    if (this.gate === undefined) return refuse('unknown', 'agent is starting');
+    const verdict = await this.gate.check(data);
+    if (!verdict.ok) return refuse(verdict.jobId, verdict.reason);
+    const job = verdict.job;
+    if (this.state !== 'ready') return refuse(job.jobId, `agent is ${this.state}`);
+    if (this.current !== undefined)
+      return refuse(job.jobId, `busy with job ${this.current.progress?.jobId ?? '?'}`);
+    this.runJob(job);
+    this.log.info({ jobId: job.jobId, runId: job.runId }, 'job accepted');
+    return { v: 1, jobId: job.jobId, node, accepted: true, bootId };
+  }
+
+  /** Runs an accepted job in the background; the slot frees when it ends, however it ends. */
+  private runJob(job: Job): void {
+    const node = this.settings.node;
     const abort = new AbortController();
     const slot: NonNullable<AgentDaemon['current']> = { progress: undefined, abort, done: Promise.resolve() };
     this.current = slot;
@@ -171,7 +242,9 @@ export class AgentDaemon {
         shelf: this.shelf,
         stallMs: this.settings.stallMs,
         ...(this.settings.maxRate === undefined ? {} : { maxRate: this.settings.maxRate }),
+        ...(this.settings.dataPlaneTls === undefined ? {} : { dataPlaneTls: this.settings.dataPlaneTls }),
         publish: (s, d) => this.bus?.publish(s, d),
+        sealer: this.settings.trust.sealer,
         logger: this.log,
       },
       abort.signal,
@@ -197,8 +270,6 @@ export class AgentDaemon {
         if (this.state === 'busy') this.state = 'ready';
         void this.beat();
       });
-    this.log.info({ jobId: job.jobId, runId: job.runId }, 'job accepted');
-    return { v: 1, jobId: job.jobId, node, accepted: true };
   }
 
   /** Heartbeats one at a time, in order: a late `draining` must never land after `stopped`. */
@@ -240,10 +311,14 @@ export class AgentDaemon {
         state: this.state,
         runtime: await this.runtimeFactsNow(),
         disk: await diskFacts(this.settings.dataDir),
+        spool: await diskFacts(this.settings.spoolDir),
+        bootId: this.bootId,
+        trust: this.settings.trust.insecure ? 'insecure' : 'signed',
+        refusals: { ...this.refusals },
         grpcAddress: this.grpcAddress,
         ...(progress === undefined ? {} : { job: progress }),
       });
-      const bytes = encodeMessage(heartbeat);
+      const bytes = seal('heartbeat', heartbeat, this.settings.trust.sealer);
       this.bus.publish(Subjects.heartbeat(this.settings.node), bytes);
       await this.fleet.put(this.settings.node, bytes);
     } catch (err) {

@@ -1,15 +1,11 @@
 import type { Logger } from 'pino';
 import type { TokenBucket } from '../../shared/async/index.js';
-import {
-  Subjects,
-  encodeMessage,
-  type Job,
-  type JobEvent,
-  type JobEventBody,
-} from '../../shared/control/index.js';
-import { ErrorCode } from '../../shared/errors/index.js';
+import { Subjects, type Job, type JobEvent, type JobEventBody } from '../../shared/control/index.js';
+import { ErrorCode, SpoolWriteError } from '../../shared/errors/index.js';
+import { seal, type Sealer } from '../../shared/trust/index.js';
 import { importPartStream, loadableArchiveStream } from '../../shared/image-archive/index.js';
 import type { NodeLoadReport } from '../../shared/node-job/index.js';
+import type { ArchiveAccess, DataPlaneTls } from '../../shared/data-plane/index.js';
 import { receivePieces, type ReceiveReport } from '../data-plane/index.js';
 import { runNodeLoad } from '../node-load/index.js';
 import type { ContainerRuntime } from '../runtime/index.js';
@@ -22,10 +18,17 @@ export interface LoadImagesJobDeps {
   readonly runtime: ContainerRuntime;
   readonly shelf: PieceShelf;
   readonly publish: (subject: string, data: Uint8Array) => void;
+  /** Signs every event as this node's own, so no other node can report for it. */
+  readonly sealer: Sealer;
   /** No piece from a source for this long: switch to the next source. */
   readonly stallMs: number;
   /** `--max-rate`: bytes per second this node receives. */
   readonly maxRate?: TokenBucket;
+  /**
+   * Mutual TLS on the data plane: sources must prove they are who the job names, and only the job's
+   * `servesTo` nodes may fetch from this one. Absent: plaintext, anyone may fetch (`--insecure`).
+   */
+  readonly dataPlaneTls?: DataPlaneTls;
   readonly logger: Logger;
 }
 
@@ -60,7 +63,7 @@ export async function runLoadImagesJob(
       at: new Date().toISOString(),
       body,
     };
-    deps.publish(Subjects.events(job.runId, deps.node), encodeMessage(event));
+    deps.publish(Subjects.events(job.runId, deps.node), seal('event', event, deps.sealer));
   };
   const progress = new JobProgress(job.jobId, job.runId, archive.size, emit);
   onProgress(progress);
@@ -94,7 +97,12 @@ export async function runLoadImagesJob(
     const receiveAbort = new AbortController();
     const importAbort = new AbortController();
     const importSignal = AbortSignal.any([jobSignal, importAbort.signal]);
-    deps.shelf.serve(store);
+    // Plaintext identifies nobody, so there it cannot hold anyone back either.
+    const access: ArchiveAccess =
+      deps.dataPlaneTls === undefined
+        ? { kind: 'anyone' }
+        : { kind: 'nodes', names: new Set(archive.servesTo) };
+    deps.shelf.serve(store, access);
     // The transfer starts with the job, not after the pre-import check: when N nodes start together
     // that check's ctr process can take most of a second, and in a chain every node downstream would
     // inherit the delay. A node that then finds every image verified stops it, a few pieces in.
@@ -112,6 +120,7 @@ export async function runLoadImagesJob(
         progress.bytes(Math.min(archive.size, store.count * pieceSize));
       },
       ...(deps.maxRate === undefined ? {} : { maxRate: deps.maxRate }),
+      ...(deps.dataPlaneTls === undefined ? {} : { tls: deps.dataPlaneTls }),
     });
     receiving.catch((err: unknown) => {
       receiveError = err as Error;
@@ -153,9 +162,20 @@ export async function runLoadImagesJob(
     });
     // A node that skipped the load can still feed peers if an earlier run left the whole archive here;
     // one that ends without it says so at once to a peer that asks, rather than keep it waiting.
-    if (store.complete) deps.shelf.serve(store);
-    else deps.shelf.serveHeld(store);
+    if (store.complete) deps.shelf.serve(store, access);
+    else deps.shelf.serveHeld(store, access);
     const transfer = await receiving.catch(() => undefined);
+    // The spool rule: a full spool disk fails the job at once (it is no source's fault) and this
+    // archive's partial files are removed, so the node's disk is not left full; after any other
+    // failure they stay, and a resumed job continues from them.
+    let spoolNote = '';
+    if (receiveError instanceof SpoolWriteError && receiveError.diskFull) {
+      spoolNote = await deps.shelf.discard(store).then(
+        () => `; the partial spool files of this archive were removed (${store.path})`,
+        (err: unknown) =>
+          `; removing the partial spool files (${store.path}) failed too: ${(err as Error).message}`,
+      );
+    }
     const final: NodeLoadReport = {
       ...report,
       ...(transfer === undefined
@@ -163,10 +183,13 @@ export async function runLoadImagesJob(
         : { transfer: { ...transfer, bytesFromSource: { ...transfer.bytesFromSource }, resumedPieces } }),
       ...(receiveError !== undefined && !report.ok
         ? {
-            error: {
-              code: ErrorCode.ArchiveFetchFailed,
-              message: `fetching images.tar failed: ${receiveError.message}`,
-            },
+            error:
+              receiveError instanceof SpoolWriteError
+                ? { code: receiveError.code, message: `${receiveError.message}${spoolNote}` }
+                : {
+                    code: ErrorCode.ArchiveFetchFailed,
+                    message: `fetching images.tar failed: ${receiveError.message}`,
+                  },
           }
         : {}),
     };

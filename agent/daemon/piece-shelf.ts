@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { PieceSource } from '../../shared/data-plane/index.js';
+import type { ArchiveAccess, PieceSource } from '../../shared/data-plane/index.js';
 import { PieceStore, type PieceManifest } from '../../shared/pieces/index.js';
 
 /** Where the agent's gRPC endpoint offers pieces to peers. */
 export interface PieceRegistry {
-  registerPieces(archiveId: string, source: PieceSource): void;
+  registerPieces(archiveId: string, source: PieceSource, access: ArchiveAccess): void;
   unregister(archiveId: string): boolean;
 }
 
@@ -37,15 +37,19 @@ export class PieceShelf {
     return store;
   }
 
-  /** Offers the store's pieces to peers: those it holds at once, the rest as they arrive. */
-  serve(store: PieceStore): void {
-    this.registry.registerPieces(store.archiveId, {
-      pieceCount: store.pieceCount,
-      piece: async (index, signal) => {
-        await store.waitFor(index, signal);
-        return store.read(index);
+  /** Offers the store's pieces to the peers `access` allows: those it holds at once, the rest as they arrive. */
+  serve(store: PieceStore, access: ArchiveAccess): void {
+    this.registry.registerPieces(
+      store.archiveId,
+      {
+        pieceCount: store.pieceCount,
+        piece: async (index, signal) => {
+          await store.waitFor(index, signal);
+          return store.read(index);
+        },
       },
-    });
+      access,
+    );
   }
 
   /**
@@ -53,11 +57,12 @@ export class PieceShelf {
    * job that ended without the whole archive (skipped, failed): a peer waiting on this node would
    * otherwise wait out its stall timeout for pieces that will never come.
    */
-  serveHeld(store: PieceStore): void {
-    this.registry.registerPieces(store.archiveId, {
-      pieceCount: store.pieceCount,
-      piece: (index) => store.read(index),
-    });
+  serveHeld(store: PieceStore, access: ArchiveAccess): void {
+    this.registry.registerPieces(
+      store.archiveId,
+      { pieceCount: store.pieceCount, piece: (index) => store.read(index) },
+      access,
+    );
   }
 
   /** Stops serving and closes the store (its files stay for the next attempt). */
@@ -66,6 +71,20 @@ export class PieceShelf {
     this.registry.unregister(this.current.archiveId);
     await this.current.close();
     this.current = undefined;
+  }
+
+  /**
+   * Stops serving `store` and deletes its files: after the spool disk filled up, a partial archive
+   * left behind would keep the disk full for everything else on the node (the rule: load-images-job.ts).
+   */
+  async discard(store: PieceStore): Promise<void> {
+    if (this.current === store) this.current = undefined;
+    this.registry.unregister(store.archiveId);
+    await store.remove();
+    this.logger.warn(
+      { archiveId: store.archiveId, path: store.path },
+      'removed the partial spool of an archive',
+    );
   }
 
   private async discardCurrent(): Promise<void> {

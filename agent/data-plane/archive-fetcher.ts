@@ -8,6 +8,7 @@ import {
   sha256Hex,
   type ArchiveChunk__Output,
   type ArchiveServiceClient,
+  type DataPlaneTls,
 } from '../../shared/data-plane/index.js';
 import { ArchiveFetchError, ArchiveIntegrityError } from '../../shared/errors/index.js';
 import { silentLogger } from '../../shared/logging/index.js';
@@ -32,6 +33,9 @@ export interface FetchArchiveOptions {
   readonly onProgress?: (bytesDone: number) => void;
   readonly maxReceiveMessageSize?: number;
   readonly flowControlWindow?: number;
+  /** Mutual TLS with this node's certificate; the server must be `expectedPeer` (see createArchiveClient). */
+  readonly tls?: DataPlaneTls;
+  readonly expectedPeer?: string;
   /** Bytes the returned stream buffers before it pauses the gRPC call. */
   readonly highWaterMark?: number;
   readonly logger?: Logger;
@@ -103,6 +107,8 @@ class ArchiveFetchStream extends Readable {
         ...(this.options.flowControlWindow === undefined
           ? {}
           : { flowControlWindow: this.options.flowControlWindow }),
+        ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
+        ...(this.options.expectedPeer === undefined ? {} : { expectedPeer: this.options.expectedPeer }),
       });
       call = this.client.fetch({
         archiveId: this.options.archiveId,

@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { TokenBucket } from '../../shared/async/index.js';
-import { createArchiveClient, type Piece__Output } from '../../shared/data-plane/index.js';
-import { AirliftError } from '../../shared/errors/index.js';
+import type { PieceSourceRef } from '../../shared/control/index.js';
+import { createArchiveClient, type DataPlaneTls, type Piece__Output } from '../../shared/data-plane/index.js';
+import { AirliftError, isDiskError, SpoolWriteError } from '../../shared/errors/index.js';
 
 /** Where received pieces go: the agent's on-disk piece store (checks each digest on write). */
 export interface PieceTarget {
@@ -14,17 +15,24 @@ export interface PieceTarget {
   missing(): number[];
   /** Resolves once every stored piece is durable; rejects with a failed disk write. */
   flush(): Promise<void>;
+  /** The store's directory, named when its disk fails. */
+  readonly path?: string;
 }
 
 /** What to fetch and from whom. */
 export interface ReceiveOptions {
   readonly archiveId: string;
   /**
-   * Per stripe, gRPC addresses in order of preference: the planned upstream peer first, the coordinator
-   * last. Stripe s carries the pieces whose index % stripes.length is s, each from its own sources and
-   * all at once; one stripe carries every piece.
+   * Per stripe, sources (address and who serves there) in order of preference: the planned upstream
+   * peer first, the coordinator last. Stripe s carries the pieces whose index % stripes.length is s,
+   * each from its own sources and all at once; one stripe carries every piece.
    */
-  readonly stripes: readonly (readonly string[])[];
+  readonly stripes: readonly (readonly PieceSourceRef[])[];
+  /**
+   * Mutual TLS with this node's certificate: each source must present a certificate naming the source's
+   * `name`, or it counts as a failed source. Without it, plaintext and unchecked (`--insecure`).
+   */
+  readonly tls?: DataPlaneTls;
   readonly node: string;
   readonly runId: string;
   readonly target: PieceTarget;
@@ -42,6 +50,7 @@ export interface ReceiveOptions {
   /** Rounds through every source without progress before giving up. */
   readonly maxIdleRounds?: number;
   readonly logger: Logger;
+  /** `source` is the address the piece came from. */
   readonly onPiece?: (index: number, bytes: number, source: string) => void;
 }
 
@@ -82,7 +91,7 @@ interface ReceiveStats {
 interface Stripe {
   readonly stripe: number;
   readonly count: number;
-  readonly sources: readonly string[];
+  readonly sources: readonly PieceSourceRef[];
   /** Pieces this stripe received so far: a peer that is not ready is only waited for before the first. */
   received: number;
 }
@@ -117,7 +126,9 @@ export async function receivePieces(options: ReceiveOptions): Promise<ReceiveRep
     ),
   );
   // Pieces reach peers and the import before they reach the disk; a failed write still fails the job.
-  await options.target.flush();
+  await options.target.flush().catch((err: unknown) => {
+    throw isDiskError(err) ? spoolError(options, err) : err;
+  });
   const { bytesFromSource, ...counts } = stats;
   return { ...counts, bytesFromSource: { ...bytesFromSource } };
 }
@@ -140,11 +151,14 @@ async function receiveStripe(stripe: Stripe, options: ReceiveOptions, stats: Rec
     signal.throwIfAborted();
     const source = sources[current % sources.length];
     if (source === undefined) throw new Error('no source to fetch pieces from');
+    const at = source.address;
     const before = stripe.received;
     try {
       await fetchFrom(source, stripe, options, stats);
       if (!complete()) throw new SourceProblem('stream ended before the last piece');
     } catch (err) {
+      // This node's own disk: another source cannot help, so no switching (and no "no source delivered").
+      if (err instanceof SpoolWriteError) throw err;
       // Say why we stopped (timeout, agent stopping, another stripe failed), not what gRPC made of the cancel.
       if (signal.aborted) throw signal.reason;
       if (err instanceof SourceNotReady) {
@@ -157,18 +171,18 @@ async function receiveStripe(stripe: Stripe, options: ReceiveOptions, stats: Rec
       notReadySince = undefined;
       stats.sourceSwitches++;
       log.warn(
-        { source, problem: (err as Error).message, missing: target.missing().length },
+        { source: at, peer: source.name, problem: (err as Error).message, missing: target.missing().length },
         'switching source',
       );
       current++;
     }
-    if (complete()) log.debug({ source, pieces: stripe.received }, 'stripe complete');
+    if (complete()) log.debug({ source: at, pieces: stripe.received }, 'stripe complete');
     // A full round through the sources with nothing new means none can help.
     idle = stripe.received > before ? 0 : idle + 1;
     if (!complete() && idle >= maxIdleRounds * sources.length) {
       const which = stripe.count > 1 ? ` for stripe ${stripe.stripe} of ${stripe.count}` : '';
       throw new Error(
-        `no source delivered a piece${which} in ${idle} attempts (tried ${sources.join(', ')})`,
+        `no source delivered a piece${which} in ${idle} attempts (tried ${sources.map(describeSource).join(', ')})`,
       );
     }
   }
@@ -180,19 +194,27 @@ function firstMissing(target: PieceTarget, stripe: Stripe): number | undefined {
   return target.missing().find((index) => index % stripe.count === stripe.stripe);
 }
 
+/** `node-1 at 10.0.0.8:7480`: who was expected where, for messages. */
+function describeSource(source: PieceSourceRef): string {
+  return `${source.name} at ${source.address}`;
+}
+
 async function fetchFrom(
-  source: string,
+  ref: PieceSourceRef,
   stripe: Stripe,
   options: ReceiveOptions,
   stats: ReceiveStats,
 ): Promise<void> {
   const { target } = options;
   const { bytesFromSource } = stats;
+  const source = ref.address;
   const fromPiece = firstMissing(target, stripe) ?? stripe.stripe;
-  const client = createArchiveClient(
-    source,
-    options.flowControlWindow === undefined ? {} : { flowControlWindow: options.flowControlWindow },
-  );
+  // A server that fails the TLS handshake or names another identity fails the call (UNAVAILABLE,
+  // naming both identities): a source problem like any other, so the stripe moves to the next one.
+  const client = createArchiveClient(source, {
+    ...(options.flowControlWindow === undefined ? {} : { flowControlWindow: options.flowControlWindow }),
+    ...(options.tls === undefined ? {} : { tls: options.tls, expectedPeer: ref.name }),
+  });
   const call = client.FetchPieces({
     archiveId: options.archiveId,
     fromPiece,
@@ -223,6 +245,8 @@ async function fetchFrom(
       try {
         await target.write(index, data);
       } catch (err) {
+        // A disk error (ENOSPC, EIO…) from storing a verified piece is ours, not the source's.
+        if (isDiskError(err)) throw spoolError(options, err);
         if (err instanceof AirliftError) {
           stats.corruptPieces++;
           throw new SourceProblem(`piece ${index} from ${source} is corrupt: ${err.message}`);
@@ -238,17 +262,27 @@ async function fetchFrom(
       options.onPiece?.(index, data.length, source);
     }
   } catch (err) {
+    if (err instanceof SpoolWriteError) throw err;
     if (watch.stalled) throw new SourceProblem(`no piece from ${source} for ${options.stallMs} ms`);
     if (options.signal.aborted) throw options.signal.reason;
     if (err instanceof SourceProblem) throw err;
     if ((err as { code?: unknown }).code === GrpcStatus.NOT_FOUND && stripe.received === 0) {
-      throw new SourceNotReady(`${source} does not serve the archive yet`);
+      throw new SourceNotReady(`${describeSource(ref)} does not serve the archive yet`);
     }
-    throw new SourceProblem(`${source}: ${(err as Error).message}`);
+    throw new SourceProblem(`${describeSource(ref)}: ${(err as Error).message}`);
   } finally {
     clearTimeout(stallTimer);
     options.signal.removeEventListener('abort', onAbort);
     call.cancel();
     client.close();
   }
+}
+
+/**
+ * The node's spool disk failed (full, read-only, failing): the job fails at once, naming node and path.
+ * Rule for the spool: after a disk-full failure the job removes this archive's partial spool files, so
+ * the disk is not left full (load-images-job.ts); after any other failure they stay, for the resume.
+ */
+function spoolError(options: ReceiveOptions, err: unknown): SpoolWriteError {
+  return new SpoolWriteError(options.node, options.target.path ?? 'the spool directory', err);
 }

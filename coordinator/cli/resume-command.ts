@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
-import { parseDuration, runCommand, type CliOutput } from '../../shared/cli/index.js';
+import { parseDuration, resolveTrust, runCommand, type CliOutput } from '../../shared/cli/index.js';
 import { Buckets, decodeMessage, RUN_ID, runStateSchema, type RunState } from '../../shared/control/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import type { UpgradeRequest } from '../upgrade/upgrade-request.js';
@@ -15,6 +15,7 @@ import {
 interface ResumeFlags extends SessionFlags {
   timeout: string;
   forceLoad: boolean;
+  force: boolean;
 }
 
 /**
@@ -27,10 +28,12 @@ export function resumeCommand(output: CliOutput, logger: Logger, setExit: (code:
     .description('run a failed or interrupted upgrade again, with its stored parameters and run directory')
     .argument('<run-id>', 'the run id `airlift upgrade` printed (also in <run-dir>/run.json)')
     .option('--timeout <duration>', 'longest the distribution may take', '30m')
-    .option('--force-load', 'load even on nodes that already hold every image verified', false);
+    .option('--force-load', 'load even on nodes that already hold every image verified', false)
+    .option('--force', 'run again even a run that finished (helm upgrade runs again)', false);
   return addSessionOptions(command).action(async (runId: string, flags: ResumeFlags) => {
     setExit(
       await runCommand(output, async () => {
+        const setup = await resolveTrust(flags, 'coordinator', 'airlift-resume', output);
         const code = await runUpgradeSession(
           async (bus) => {
             if (!RUN_ID.test(runId)) {
@@ -50,6 +53,14 @@ export function resumeCommand(output: CliOutput, logger: Logger, setExit: (code:
               );
             }
             const state = decodeMessage(runStateSchema, `${Buckets.runs}/${runId}`, entry.value);
+            // A finished run resumed by mistake would run helm upgrade again (a new release revision).
+            if (state.phase === 'done' && !flags.force) {
+              throw new ConfigInvalidError(
+                'command line',
+                'run-id',
+                `run ${runId} finished (phase done, last updated ${state.updatedAt}): there is nothing to resume; pass --force to run its upgrade again`,
+              );
+            }
             const why = state.failure === undefined ? '' : `: ${state.failure.message}`;
             output.out(`resuming run ${runId} (it stopped in phase ${state.phase}${why})`);
             return requestFor(state, flags);
@@ -57,6 +68,7 @@ export function resumeCommand(output: CliOutput, logger: Logger, setExit: (code:
           flags,
           output,
           logger,
+          setup,
         );
         return code;
       }),

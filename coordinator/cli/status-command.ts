@@ -3,12 +3,13 @@ import type { Logger } from 'pino';
 import { connectBus } from '../../shared/bus/index.js';
 import {
   addNatsOptions,
+  addTrustOptions,
   ExitCode,
   formatBytes,
-  natsOptionsFrom,
+  resolveTrust,
   runCommand,
   type CliOutput,
-  type NatsFlags,
+  type TrustFlags,
 } from '../../shared/cli/index.js';
 import { FleetRegistry, type AgentRow } from '../fleet/index.js';
 
@@ -17,12 +18,14 @@ export function statusCommand(output: CliOutput, logger: Logger, setExit: (code:
   const command = new Command('status')
     .description('show fleet health from the registry: one row per agent')
     .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'));
-  return addNatsOptions(command).action(async (flags: NatsFlags & { output: 'text' | 'json' }) => {
+  addTrustOptions(command, 'coordinator');
+  return addNatsOptions(command).action(async (flags: TrustFlags & { output: 'text' | 'json' }) => {
     setExit(
       await runCommand(output, async () => {
-        const bus = await connectBus(natsOptionsFrom(flags, 'airlift-status'), logger);
+        const setup = await resolveTrust(flags, 'coordinator', 'airlift-status', output);
+        const bus = await connectBus({ ...setup.nats, name: 'airlift-status' }, logger);
         try {
-          const rows = await (await FleetRegistry.open(bus, undefined, logger)).list();
+          const rows = await (await FleetRegistry.open(bus, setup.trust.policy, undefined, logger)).list();
           if (flags.output === 'json') output.out(JSON.stringify(rows.map(toJson), null, 2));
           else printTable(rows, output);
           return ExitCode.Ok;
@@ -43,7 +46,7 @@ function printTable(rows: readonly AgentRow[], output: CliOutput): void {
     output.out('no agent has announced itself yet: start `airlift agent` on every node');
     return;
   }
-  const header = ['NODE', 'HEALTH', 'LAST SEEN', 'STATE', 'RUNTIME', 'FREE DISK', 'VERSION', 'JOB'];
+  const header = ['NODE', 'HEALTH', 'LAST SEEN', 'STATE', 'RUNTIME', 'FREE DISK', 'VERSION', 'TRUST', 'REFUSED', 'JOB'];
   const table = [
     header,
     ...rows.map((row) => {
@@ -61,6 +64,8 @@ function printTable(rows: readonly AgentRow[], output: CliOutput): void {
         runtime,
         formatBytes(hb.disk.freeBytes),
         hb.agentVersion,
+        hb.trust,
+        String(hb.refusals.total),
         job,
       ];
     }),

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
-import { parseDuration, runCommand, type CliOutput } from '../../shared/cli/index.js';
+import { parseDuration, resolveTrust, runCommand, type CliOutput } from '../../shared/cli/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import {
   addSessionOptions,
@@ -61,7 +61,8 @@ export function upgradeCommand(output: CliOutput, logger: Logger, setExit: (code
           ...(flags.imageRegistry === undefined ? {} : { imageRegistry: flags.imageRegistry }),
           ...(flags.runDir === undefined ? {} : { runDir: flags.runDir }),
         };
-        return runUpgradeSession(() => Promise.resolve(request), flags, output, logger);
+        const setup = await resolveTrust(flags, 'coordinator', 'airlift-upgrade', output);
+        return runUpgradeSession(() => Promise.resolve(request), flags, output, logger, setup);
       }),
     );
   });

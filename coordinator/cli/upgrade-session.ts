@@ -4,13 +4,14 @@ import { connectBus, type Bus } from '../../shared/bus/index.js';
 import {
   addNatsOptions,
   advertisedAddress,
-  natsOptionsFrom,
+  addTrustOptions,
   type CliOutput,
-  type NatsFlags,
+  type TrustFlags,
+  type TrustSetup,
 } from '../../shared/cli/index.js';
 import { ExecaRunner } from '../../shared/exec/index.js';
 import { ArchiveServer } from '../data-plane/index.js';
-import { wholeArchivePieces } from '../../shared/data-plane/index.js';
+import { wholeArchivePieces, type ArchiveAccess } from '../../shared/data-plane/index.js';
 import { MAX_STRIPES } from '../../shared/control/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import { isValidPieceSize } from '../../shared/pieces/index.js';
@@ -26,7 +27,7 @@ import { runUpgrade } from '../upgrade/upgrade-run.js';
 import type { UpgradeRequest } from '../upgrade/upgrade-request.js';
 
 /** The flags `upgrade` and `resume` share: where the control plane, data plane and cluster tools are. */
-export interface SessionFlags extends NatsFlags {
+export interface SessionFlags extends TrustFlags {
   distribution: DistributionMode;
   stripes: string;
   pieceSize: string;
@@ -64,26 +65,47 @@ export function addSessionOptions(command: Command): Command {
     .option('--kubectl <path>', 'kubectl executable', 'kubectl')
     .option('--kubeconfig <file>', 'passed to helm and kubectl')
     .option('--kube-context <name>', 'passed to helm (--kube-context) and kubectl (--context)');
+  addTrustOptions(command, 'coordinator');
   return addNatsOptions(command);
 }
 
 /**
  * Connects to NATS, serves the data plane, runs one upgrade and closes everything, also on SIGINT/SIGTERM.
- * The request is made once connected, so `resume` can read it from the runs bucket.
+ * The request is made once connected, so `resume` can read it from the runs bucket. With an identity
+ * the data plane is mutual TLS and serves the run's nodes only; under --insecure, plaintext.
  */
 export async function runUpgradeSession(
   requestFrom: (bus: Bus) => Promise<UpgradeRequest>,
   flags: SessionFlags,
   output: CliOutput,
   logger: Logger,
+  setup: TrustSetup,
 ): Promise<number> {
+  const dataPlaneTls = setup.dataPlaneTls;
   const abort = new AbortController();
-  const onSignal = (): void => {
-    output.err('airlift: interrupted; stopping the run (nodes keep what they verified)');
-    abort.abort(new Error('interrupted'));
+  // The helm/kubectl command the run waits for: a signal never kills it (upgrade-run.ts).
+  let waitingFor: string | undefined;
+  // `on`, not `once`, until the very end: with no listener left, Node's default action (or execa's
+  // signal-exit hook, which re-raises the signal when it is the last listener) would kill the process
+  // without run.json or the resume hint. Every signal is answered; the run decides when to stop.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!abort.signal.aborted) {
+      output.err(
+        waitingFor === undefined
+          ? `airlift: ${signal}: stopping the run (nodes keep what they verified)`
+          : `airlift: ${signal}: stopping after the running command: ${waitingFor} (it is not killed; no further step will start)`,
+      );
+      abort.abort(new Error(`interrupted by ${signal}`));
+      return;
+    }
+    output.err(
+      waitingFor === undefined
+        ? `airlift: ${signal}: already stopping; recording the run's state`
+        : `airlift: ${signal}: still waiting for ${waitingFor} to finish; it is not killed (a half-done helm upgrade leaves the release pending-upgrade)`,
+    );
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const kube = new KubeTools({
     runner: new ExecaRunner(logger),
     helmPath: flags.helm,
@@ -92,19 +114,28 @@ export async function runUpgradeSession(
     ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
     ...(flags.kubeContext === undefined ? {} : { kubeContext: flags.kubeContext }),
   });
-  const bus = await connectBus(natsOptionsFrom(flags, 'airlift-upgrade'), logger);
-  const server = new ArchiveServer({ address: flags.listen, logger });
+  const server = new ArchiveServer({
+    address: flags.listen,
+    logger,
+    ...(dataPlaneTls === undefined ? {} : { tls: dataPlaneTls }),
+  });
+  let bus: Bus | undefined;
   try {
+    bus = await connectBus({ ...setup.nats, name: 'airlift-upgrade' }, logger);
     const request = await requestFrom(bus);
     const bound = request.dryRun ? flags.listen : await server.start();
     const agentsDial = flags.advertise ?? advertisedAddress(bound);
     return await runUpgrade(request, {
       bus,
       kube,
+      trust: setup.trust,
       archives: {
-        register: (id, source, pieceSize) => {
-          server.register(id, source);
-          server.registerPieces(id, wholeArchivePieces(source, pieceSize));
+        register: (id, source, pieceSize, nodes) => {
+          // Plaintext (--insecure) identifies nobody, so it cannot hold anyone back either.
+          const access: ArchiveAccess =
+            dataPlaneTls === undefined ? { kind: 'anyone' } : { kind: 'nodes', names: nodes };
+          server.register(id, source, access);
+          server.registerPieces(id, wholeArchivePieces(source, pieceSize), access);
         },
         unregister: (id) => server.unregister(id),
         advertisedAddress: agentsDial,
@@ -117,13 +148,19 @@ export async function runUpgradeSession(
               output.out(line);
             }),
       signal: abort.signal,
+      onWaitingFor: (command) => {
+        waitingFor = command;
+      },
       logger,
     });
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    await server.stop();
-    await bus.drain();
+    try {
+      await server.stop();
+      await bus?.drain();
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
   }
 }
 

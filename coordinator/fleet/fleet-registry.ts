@@ -1,44 +1,82 @@
 import type { Logger } from 'pino';
-import type { KvStore } from '../../shared/bus/bus.js';
-import { Buckets, decodeMessage, heartbeatSchema } from '../../shared/control/index.js';
-import type { Bus } from '../../shared/bus/bus.js';
+import type { Bus, KvEntry, KvStore } from '../../shared/bus/bus.js';
+import { Buckets, heartbeatSchema } from '../../shared/control/index.js';
+import { openMessage, type TrustPolicy } from '../../shared/trust/index.js';
 import { classifyAgent, DEFAULT_THRESHOLDS, type AgentRow, type HealthThresholds } from './fleet-health.js';
 
 /** The fleet as the KV registry holds it: every agent that ever announced itself, judged now. */
 export class FleetRegistry {
   private constructor(
     private readonly kv: KvStore,
+    private readonly policy: TrustPolicy,
     private readonly thresholds: HealthThresholds,
     private readonly logger?: Logger,
   ) {}
 
-  /** Opens the fleet bucket on the bus (created if this is the first process to use it). */
-  static async open(bus: Bus, thresholds = DEFAULT_THRESHOLDS, logger?: Logger): Promise<FleetRegistry> {
-    return new FleetRegistry(await bus.kv(Buckets.fleet, { history: 5 }), thresholds, logger);
+  /**
+   * Opens the fleet bucket on the bus (created if this is the first process to use it). Heartbeats
+   * count only when signed by the node they describe, as `policy` says.
+   */
+  static async open(
+    bus: Bus,
+    policy: TrustPolicy,
+    thresholds = DEFAULT_THRESHOLDS,
+    logger?: Logger,
+  ): Promise<FleetRegistry> {
+    return new FleetRegistry(await bus.kv(Buckets.fleet, { history: 5 }), policy, thresholds, logger);
   }
 
-  /** Every agent, sorted by node name; malformed entries are skipped and logged. */
+  /** Every agent, sorted by node name; malformed or forged entries are skipped and logged. */
   async list(now = Date.now()): Promise<AgentRow[]> {
+    // One watch replays every current value in a single stream: at 1,000 agents, a get per key would
+    // be 1,000 round trips.
+    const latest = new Map<string, KvEntry>();
+    const watch = await this.kv.watch((entry) => {
+      if (entry.operation === 'PUT') latest.set(entry.key, entry);
+      else latest.delete(entry.key);
+    });
+    watch.stop();
     const rows: AgentRow[] = [];
-    for (const key of [...new Set(await this.kv.keys())].sort()) {
-      const row = await this.get(key, now);
+    for (const key of [...latest.keys()].sort()) {
+      const entry = latest.get(key);
+      const row = entry === undefined ? undefined : this.judge(entry, now);
       if (row !== undefined) rows.push(row);
     }
     return rows;
   }
 
-  /** One agent, or undefined if it never announced itself. */
+  /** One agent, or undefined if it never announced itself (or its entry is not its own). */
   async get(node: string, now = Date.now()): Promise<AgentRow | undefined> {
     const entry = await this.kv.get(node);
-    if (entry === undefined) return undefined;
+    return entry === undefined ? undefined : this.judge(entry, now);
+  }
+
+  /**
+   * Calls `onRow` for every agent's current heartbeat, then for each new one as it is stored (judged at
+   * arrival); resolves once the current ones were passed. stop() ends it.
+   */
+  async watch(onRow: (row: AgentRow) => void): Promise<{ stop(): void }> {
+    return this.kv.watch((entry) => {
+      if (entry.operation !== 'PUT') return;
+      const row = this.judge(entry, Date.now());
+      if (row !== undefined) onRow(row);
+    });
+  }
+
+  private judge(entry: KvEntry, now: number): AgentRow | undefined {
+    const where = `${Buckets.fleet}/${entry.key}`;
     try {
-      return classifyAgent(
-        decodeMessage(heartbeatSchema, `${Buckets.fleet}/${node}`, entry.value),
-        now,
-        this.thresholds,
-      );
+      const { message, signer } = openMessage(heartbeatSchema, 'heartbeat', where, entry.value, this.policy);
+      // The key, the heartbeat's node and its signer must all be the same node: no node speaks for another.
+      if (
+        message.node !== entry.key ||
+        (signer !== undefined && this.policy.kind === 'signed' && signer !== entry.key)
+      ) {
+        throw new Error(`entry for ${entry.key} describes ${message.node}, signed by ${signer ?? 'nobody'}`);
+      }
+      return classifyAgent(message, now, this.thresholds);
     } catch (err) {
-      this.logger?.warn({ node, err: (err as Error).message }, 'skipping a malformed fleet entry');
+      this.logger?.warn({ node: entry.key, err: (err as Error).message }, 'skipping a fleet entry');
       return undefined;
     }
   }

@@ -21,7 +21,17 @@ export type KubeStepListener = (step: KubePhaseStep, phase: 'start' | 'done', de
 
 /** Options of runKubePhase. */
 export interface KubePhaseOptions extends KubePhaseTarget {
+  /** Kills the running command (its own process group included) and stops the phase. */
   readonly signal?: AbortSignal;
+  /**
+   * Stops the phase at the next step boundary without touching the running command: helm killed
+   * mid-upgrade leaves the release pending-upgrade, so an operator's Ctrl-C lets it finish. Once
+   * aborted, no further step starts and the phase ends with a KubePhaseError naming the step that was
+   * running (also when that was the last one and it succeeded: the caller asked to stop and says so).
+   */
+  readonly interrupt?: AbortSignal;
+  /** The command about to run (argv, executable first), then undefined once it ended. */
+  readonly onCommand?: (argv: readonly string[] | undefined) => void;
   readonly onStep?: KubeStepListener;
   readonly logger?: Logger;
 }
@@ -59,12 +69,19 @@ type StepBody = (exec: Exec) => Promise<{ outcome: KubeStepResult['outcome']; de
  * for the same run directory (`airlift resume`): bak.yaml from the first attempt is never replaced.
  */
 export async function runKubePhase(options: KubePhaseOptions): Promise<KubePhaseSummary> {
-  const { tools, bundle, release, namespace, imageRegistry, version, signal, onStep } = options;
+  const { tools, bundle, release, namespace, imageRegistry, version, signal, interrupt, onStep } = options;
   const logger = options.logger?.child({ component: 'kube-phase', release, namespace });
   const planned = plan(options); // validates the names before anything runs
   const { paths } = planned;
   const steps: KubeStepResult[] = [];
   let before: ReleaseStatus | undefined;
+  // The step running when `interrupt` fired (or the next one, between steps).
+  let running: KubePhaseStep | undefined;
+  let interruptedIn: KubePhaseStep | undefined;
+  const onInterrupt = (): void => {
+    interruptedIn ??= running;
+  };
+  interrupt?.addEventListener('abort', onInterrupt, { once: true });
 
   const runStep = async (step: KubePhaseStep, body: StepBody): Promise<void> => {
     const commands = planned.steps.find((s) => s.step === step)?.commands ?? [];
@@ -74,11 +91,19 @@ export async function runKubePhase(options: KubePhaseOptions): Promise<KubePhase
     let current: readonly string[] | undefined;
     const exec: Exec = async (index, call) => {
       current = commands[index];
-      const run = await call();
-      records.push({ argv: run.argv, durationMs: run.durationMs });
-      current = undefined;
-      return run;
+      options.onCommand?.(current);
+      try {
+        const run = await call();
+        records.push({ argv: run.argv, durationMs: run.durationMs });
+        current = undefined;
+        return run;
+      } finally {
+        options.onCommand?.(undefined);
+      }
     };
+    if (interrupt?.aborted === true)
+      throw interrupted(interruptedIn ?? step, steps, interrupt, paths, options);
+    running = step;
     try {
       if (signal?.aborted === true) throw new Error('cancelled before the step started');
       const startDetail = commands.length > 0 ? commands.map(formatArgv).join('; ') : noteOf(step);
@@ -91,97 +116,133 @@ export async function runKubePhase(options: KubePhaseOptions): Promise<KubePhase
       onStep?.(step, 'done', detail);
     } catch (err) {
       throw phaseError(step, current, err, paths, options);
+    } finally {
+      running = undefined;
     }
   };
   const noteOf = (step: KubePhaseStep): string => planned.steps.find((s) => s.step === step)?.note ?? '';
 
-  await runStep('backup-values', async (exec) => {
-    // 0700: bak.yaml holds whatever the release's values hold, passwords included.
-    await mkdir(paths.runDir, { recursive: true, mode: 0o700 });
-    const status = await exec(0, () => tools.releaseStatus(release, namespace, signal));
-    before = status.release;
-    if (before.status.startsWith('pending-')) {
-      throw new KubePhaseError({
-        step: 'backup-values',
-        argv: status.argv,
-        problem: `release ${release} is ${before.status}: another helm operation is running or was interrupted`,
-        next: `nothing was changed; wait for it to finish or roll it back (\`helm rollback ${release} -n ${namespace}\`), then run \`airlift resume <run id>\``,
-      });
-    }
-    const was = `release ${release}: chart ${before.chartName} ${before.chartVersion}, ${before.status}, revision ${before.revision}`;
-    if (await exists(paths.backupFile)) {
-      return {
-        outcome: 'reused',
-        detail: `${was}; bak.yaml from an earlier attempt is kept at ${paths.backupFile} (helm get values not run again)`,
-      };
-    }
-    const values = await exec(1, () => tools.getValues(release, namespace, signal));
-    const registry = registryIn(values.stdout);
-    // The runner strips the final newline; bak.yaml keeps helm's output byte for byte.
-    const text = values.stdout === '' ? '' : `${values.stdout}\n`;
-    const written = await writeFileOnce(paths.backupFile, text);
-    const where = written
-      ? `values saved to ${paths.backupFile}`
-      : `bak.yaml appeared meanwhile and is kept at ${paths.backupFile}`;
-    return {
-      outcome: written ? 'done' : 'reused',
-      detail: `${was}; ${where}${registry === undefined ? '' : ` (global.imageRegistry was ${registry})`}`,
-    };
-  });
-
-  await runStep('extract-chart', async () => {
-    const entries = await readdir(paths.chartDir).catch(() => []);
-    if (entries.length > 0) {
-      const difference = await findChartDifference(bundle, paths.chartDir);
-      if (difference !== undefined) {
-        throw new ChartExtractError(
-          paths.chartDir,
-          `it holds an earlier extraction that differs from the bundle's chart (${difference}); remove the directory to extract it again`,
-        );
-      }
-      return {
-        outcome: 'reused',
-        detail: `${paths.chartDir} from an earlier attempt matches the bundle; kept`,
-      };
-    }
-    // Extract beside it, then rename: a crash never leaves a half-written chart/ to be reused.
-    const staging = join(paths.runDir, `.chart-${randomBytes(4).toString('hex')}`);
-    try {
-      const extracted = await extractChart(bundle, staging);
-      await rename(staging, paths.chartDir);
-      return {
-        outcome: 'done',
-        detail: `${extracted.files} chart files (${extracted.bytes} bytes) written to ${paths.chartDir}`,
-      };
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
-  });
-
-  await runStep('apply-crds', async (exec) => {
-    const { crds } = bundle.info.chart;
-    if (crds.length === 0) return { outcome: 'skipped', detail: 'the chart has no CRDs' };
-    await exec(0, () => tools.applyCrds(paths.crdsDir, signal));
-    return { outcome: 'done', detail: `${crds.length} CRD files applied from ${paths.crdsDir}` };
-  });
-
-  const mismatch = versionMismatch(bundle.info.chart.version, version);
-  if (mismatch !== undefined) logger?.warn({ version }, mismatch);
-  await runStep('helm-upgrade', async (exec) => {
-    const request = {
-      release,
-      chartDir: paths.chartDir,
-      namespace,
-      valuesFile: paths.backupFile,
-      imageRegistry,
-      ...(version === undefined ? {} : { version }),
-    };
-    const run = await exec(0, () => tools.upgrade(request, signal));
-    return { outcome: 'done', detail: run.stdout.split('\n')[0] ?? `release ${release} upgraded` };
-  });
-
+  try {
+    await runAllSteps();
+  } finally {
+    interrupt?.removeEventListener('abort', onInterrupt);
+  }
+  if (interrupt?.aborted === true)
+    throw interrupted(interruptedIn ?? 'helm-upgrade', steps, interrupt, paths, options);
   if (before === undefined) throw new Error('unreachable: backup-values sets the release status');
   return { paths, before, steps };
+
+  async function runAllSteps(): Promise<void> {
+    await runStep('backup-values', async (exec) => {
+      // 0700: bak.yaml holds whatever the release's values hold, passwords included.
+      await mkdir(paths.runDir, { recursive: true, mode: 0o700 });
+      const status = await exec(0, () => tools.releaseStatus(release, namespace, signal));
+      before = status.release;
+      if (before.status.startsWith('pending-')) {
+        throw new KubePhaseError({
+          step: 'backup-values',
+          argv: status.argv,
+          problem: `release ${release} is ${before.status}: another helm operation is running or was interrupted`,
+          next: `nothing was changed; wait for it to finish or roll it back (\`helm rollback ${release} -n ${namespace}\`), then run \`airlift resume <run id>\``,
+        });
+      }
+      const was = `release ${release}: chart ${before.chartName} ${before.chartVersion}, ${before.status}, revision ${before.revision}`;
+      if (await exists(paths.backupFile)) {
+        return {
+          outcome: 'reused',
+          detail: `${was}; bak.yaml from an earlier attempt is kept at ${paths.backupFile} (helm get values not run again)`,
+        };
+      }
+      const values = await exec(1, () => tools.getValues(release, namespace, signal));
+      const registry = registryIn(values.stdout);
+      // The runner strips the final newline; bak.yaml keeps helm's output byte for byte.
+      const text = values.stdout === '' ? '' : `${values.stdout}\n`;
+      const written = await writeFileOnce(paths.backupFile, text);
+      const where = written
+        ? `values saved to ${paths.backupFile}`
+        : `bak.yaml appeared meanwhile and is kept at ${paths.backupFile}`;
+      return {
+        outcome: written ? 'done' : 'reused',
+        detail: `${was}; ${where}${registry === undefined ? '' : ` (global.imageRegistry was ${registry})`}`,
+      };
+    });
+
+    await runStep('extract-chart', async () => {
+      const entries = await readdir(paths.chartDir).catch(() => []);
+      if (entries.length > 0) {
+        const difference = await findChartDifference(bundle, paths.chartDir);
+        if (difference !== undefined) {
+          throw new ChartExtractError(
+            paths.chartDir,
+            `it holds an earlier extraction that differs from the bundle's chart (${difference}); remove the directory to extract it again`,
+          );
+        }
+        return {
+          outcome: 'reused',
+          detail: `${paths.chartDir} from an earlier attempt matches the bundle; kept`,
+        };
+      }
+      // Extract beside it, then rename: a crash never leaves a half-written chart/ to be reused.
+      const staging = join(paths.runDir, `.chart-${randomBytes(4).toString('hex')}`);
+      try {
+        const extracted = await extractChart(bundle, staging);
+        await rename(staging, paths.chartDir);
+        return {
+          outcome: 'done',
+          detail: `${extracted.files} chart files (${extracted.bytes} bytes) written to ${paths.chartDir}`,
+        };
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
+    });
+
+    await runStep('apply-crds', async (exec) => {
+      const { crds } = bundle.info.chart;
+      if (crds.length === 0) return { outcome: 'skipped', detail: 'the chart has no CRDs' };
+      await exec(0, () => tools.applyCrds(paths.crdsDir, signal));
+      return { outcome: 'done', detail: `${crds.length} CRD files applied from ${paths.crdsDir}` };
+    });
+
+    const mismatch = versionMismatch(bundle.info.chart.version, version);
+    if (mismatch !== undefined) logger?.warn({ version }, mismatch);
+    await runStep('helm-upgrade', async (exec) => {
+      const request = {
+        release,
+        chartDir: paths.chartDir,
+        namespace,
+        valuesFile: paths.backupFile,
+        imageRegistry,
+        ...(version === undefined ? {} : { version }),
+      };
+      const run = await exec(0, () => tools.upgrade(request, signal));
+      return { outcome: 'done', detail: run.stdout.split('\n')[0] ?? `release ${release} upgraded` };
+    });
+  }
+}
+
+/**
+ * The phase was interrupted: `step` was running (and was let finish) or about to start. Says what was
+ * done, so the operator knows whether the release was upgraded.
+ */
+function interrupted(
+  step: KubePhaseStep,
+  done: readonly KubeStepResult[],
+  interrupt: AbortSignal,
+  paths: KubePaths,
+  target: KubePhaseTarget,
+): KubePhaseError {
+  const reason = interrupt.reason instanceof Error ? interrupt.reason.message : 'interrupted';
+  const finished = done.find((s) => s.step === step);
+  const what =
+    finished === undefined
+      ? `${reason} before step ${step} started`
+      : `${reason} during step ${step}; its command was let finish and it succeeded${step === 'helm-upgrade' ? ' (the release is upgraded)' : ''}`;
+  const ran = done.map((s) => `${s.step} ${s.outcome}`).join(', ');
+  return new KubePhaseError({
+    step,
+    problem: `${what}; no further step was started${ran === '' ? '' : ` (steps finished: ${ran})`}`,
+    next: nextAction(step, paths, target, undefined),
+  });
 }
 
 function phaseError(

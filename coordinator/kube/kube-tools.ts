@@ -226,6 +226,8 @@ export class KubeTools {
     this.logger?.info({ argv }, 'running');
     const result = await this.options.runner.run(file, args, {
       timeoutMs,
+      // Out of the terminal's process group: Ctrl-C reaches airlift, which decides (kube-phase.ts).
+      ownProcessGroup: true,
       ...(signal === undefined ? {} : { signal }),
       ...(this.options.env === undefined ? {} : { env: this.options.env }),
     });

@@ -1,35 +1,23 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../../shared/bus/bus.js';
-import {
-  Subjects,
-  decodeMessage,
-  encodeMessage,
-  jobAckSchema,
-  jobEventSchema,
-  type JobInput,
-  type JobEvent,
-  type LoadImagesPayloadInput,
-} from '../../shared/control/index.js';
-import type { NodeLoadReport } from '../../shared/node-job/index.js';
+import type { JobEvent, LoadImagesPayloadInput } from '../../shared/control/index.js';
+import type { TrustContext } from '../../shared/trust/index.js';
 import type { FleetRegistry } from '../fleet/index.js';
+import { watchAgents } from './agent-watch.js';
+import { JobSender } from './job-sender.js';
+import { NodeTracker, type NodeOutcome } from './node-tracker.js';
+import { listenForRunEvents } from './run-events.js';
 import type { RunStore } from './run-store.js';
 
-/** How one node ended its part of the run. */
-export interface NodeOutcome {
-  readonly node: string;
-  readonly ok: boolean;
-  readonly report?: NodeLoadReport;
-  /** Why the node failed, in one line an operator can act on. */
-  readonly problem?: string;
-  /** When the coordinator learned the outcome (ISO time): the node's finish line, for timings. */
-  readonly settledAt?: string;
-}
+export type { NodeOutcome } from './node-tracker.js';
 
 /** Everything the distribution step needs. */
 export interface DistributeInput {
   readonly bus: Bus;
   readonly fleet: FleetRegistry;
   readonly store: RunStore;
+  /** How jobs are signed and whose acks and events count. */
+  readonly trust: TrustContext;
   readonly runId: string;
   readonly nodes: readonly string[];
   /** Each node's job payload: the same archive and plan, its own list of piece sources. */
@@ -39,68 +27,62 @@ export interface DistributeInput {
   readonly ackTimeoutMs: number;
   /** How often to check that agents with a running job are still alive. */
   readonly livenessCheckMs: number;
+  /** Times a node's job is sent again after its agent restarted (default 3). */
+  readonly maxResends?: number;
   readonly signal: AbortSignal;
   readonly logger: Logger;
   /** Every event as it arrives, for live progress. */
   readonly onEvent?: (event: JobEvent) => void;
+  /** Things the operator should know about a node while the run goes on (a restart, a re-sent job). */
+  readonly onNotice?: (node: string, message: string) => void;
 }
 
 /**
  * Sends the load-images job to every node at once and collects their reports. A node fails when it
- * refuses the job, does not answer, goes down mid-run, reports a failure, or runs past the timeout.
+ * refuses the job, does not answer, goes down mid-run, reports a failure, or runs past the timeout;
+ * a node whose agent restarted mid-job gets its job again.
  */
 export async function distribute(input: DistributeInput): Promise<NodeOutcome[]> {
   const log = input.logger.child({ component: 'distribute', runId: input.runId });
-  const outcomes = new Map<string, NodeOutcome>();
-  const pending = new Set(input.nodes);
-  let settle: () => void = () => undefined;
-  const allDone = new Promise<void>((resolve) => (settle = resolve));
-  const finish = (outcome: NodeOutcome): void => {
-    if (!pending.delete(outcome.node)) return;
-    outcomes.set(outcome.node, { ...outcome, settledAt: new Date().toISOString() });
-    input.store.node(outcome.node, {
-      status: outcome.ok ? 'verified' : 'failed',
-      ...(outcome.report === undefined
-        ? {}
-        : { verified: outcome.report.images.filter((i) => i.verified).length }),
-      ...(outcome.problem === undefined ? {} : { problem: outcome.problem }),
-    });
-    if (pending.size === 0) settle();
+  const tracker = new NodeTracker(input.nodes, input.store);
+  const sender = new JobSender({ ...input, logger: log });
+  const indexOf = new Map(input.nodes.map((node, index) => [node, index]));
+  const send = async (node: string, attempt: number): Promise<void> => {
+    const result = await sender.send(node, indexOf.get(node) ?? 0, attempt);
+    if (!result.accepted) tracker.finish({ node, ok: false, problem: result.problem });
+    // The report may have overtaken the ack: never turn a finished node back into a running one.
+    else if (tracker.isPending(node)) input.store.node(node, { status: 'running', phase: 'accepted' });
   };
-
-  const subscription = input.bus.subscribe(Subjects.runEvents(input.runId), (message) => {
-    let event: JobEvent;
-    try {
-      event = decodeMessage(jobEventSchema, message.subject, message.data);
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'ignoring a malformed event');
-      return;
-    }
-    if (!pending.has(event.node)) return;
-    input.onEvent?.(event);
-    const body = event.body;
-    if (body.type === 'phase') input.store.node(event.node, { phase: body.phase });
-    else if (body.type === 'progress') input.store.node(event.node, { bytesDone: body.bytesDone });
-    else finish({ node: event.node, ok: body.report.ok, report: body.report, ...failureOf(body.report) });
+  const events = listenForRunEvents({ ...input, tracker, live: sender.live, logger: log });
+  const agents = await watchAgents({
+    fleet: input.fleet,
+    tracker,
+    live: sender.live,
+    livenessCheckMs: input.livenessCheckMs,
+    maxResends: input.maxResends ?? 3,
+    logger: log,
+    resend: (node, attempt) => {
+      input.onNotice?.(node, `agent restarted mid-job; job sent again (attempt ${attempt + 1})`);
+      void send(node, attempt);
+    },
   });
+  const stopTimers = failLateNodes(input, tracker);
+  try {
+    await Promise.all(input.nodes.map((node) => (tracker.isPending(node) ? send(node, 0) : undefined)));
+    await tracker.allDone;
+  } finally {
+    stopTimers();
+    agents.stop();
+    events.unsubscribe();
+  }
+  return tracker.results();
+}
 
-  const liveness = setInterval(() => {
-    void (async () => {
-      for (const node of pending) {
-        const row = await input.fleet.get(node).catch(() => undefined);
-        if (row?.health === 'down') {
-          finish({
-            node,
-            ok: false,
-            problem: `agent stopped answering during the run (last heartbeat ${Math.round(row.ageMs / 1000)} s ago)`,
-          });
-        }
-      }
-    })();
-  }, input.livenessCheckMs);
+/** Fails what is still out at --timeout, or at once when the run is interrupted; returns the undo. */
+function failLateNodes(input: DistributeInput, tracker: NodeTracker): () => void {
   const timeout = setTimeout(() => {
-    for (const node of [...pending]) {
-      finish({
+    for (const node of tracker.stillPending()) {
+      tracker.finish({
         node,
         ok: false,
         problem: `no report within ${Math.round(input.timeoutMs / 1000)} s (--timeout)`,
@@ -108,68 +90,13 @@ export async function distribute(input: DistributeInput): Promise<NodeOutcome[]>
     }
   }, input.timeoutMs);
   const onAbort = (): void => {
-    for (const node of [...pending]) finish({ node, ok: false, problem: 'run interrupted' });
+    for (const node of tracker.stillPending())
+      tracker.finish({ node, ok: false, problem: 'run interrupted' });
   };
   input.signal.addEventListener('abort', onAbort, { once: true });
   if (input.signal.aborted) onAbort();
-
-  try {
-    await Promise.all(
-      input.nodes.map((node, index) =>
-        pending.has(node)
-          ? sendJob(input, node, index, finish, (n) => pending.has(n), log)
-          : Promise.resolve(),
-      ),
-    );
-    if (pending.size > 0) await allDone;
-  } finally {
-    clearInterval(liveness);
+  return () => {
     clearTimeout(timeout);
     input.signal.removeEventListener('abort', onAbort);
-    subscription.unsubscribe();
-  }
-  return input.nodes.map((node) => outcomes.get(node) ?? { node, ok: false, problem: 'no outcome' });
-}
-
-async function sendJob(
-  input: DistributeInput,
-  node: string,
-  index: number,
-  finish: (outcome: NodeOutcome) => void,
-  isPending: (node: string) => boolean,
-  log: Logger,
-): Promise<void> {
-  const job: JobInput = {
-    v: 1,
-    kind: 'load-images',
-    jobId: `${input.runId}-n${index}`,
-    runId: input.runId,
-    node,
-    issuedAt: new Date().toISOString(),
-    payload: input.payloadFor(node),
-  };
-  const subject = Subjects.job(node);
-  try {
-    const reply = await input.bus.request(subject, encodeMessage(job), input.ackTimeoutMs);
-    const ack = decodeMessage(jobAckSchema, subject, reply);
-    if (!ack.accepted) {
-      finish({ node, ok: false, problem: `agent refused the job: ${ack.reason ?? 'no reason given'}` });
-      return;
-    }
-    // The report may have overtaken the ack: never turn a finished node back into a running one.
-    if (isPending(node)) input.store.node(node, { status: 'running', phase: 'accepted' });
-    log.info({ node, jobId: job.jobId }, 'job accepted');
-  } catch (err) {
-    finish({ node, ok: false, problem: `job not delivered: ${(err as Error).message}` });
-  }
-}
-
-function failureOf(report: NodeLoadReport): { problem?: string } {
-  if (report.ok) return {};
-  if (report.error !== undefined) return { problem: `${report.error.code}: ${report.error.message}` };
-  const bad = report.images.filter((image) => !image.verified);
-  const first = bad[0];
-  return {
-    problem: `${bad.length} of ${report.images.length} references not verified${first === undefined ? '' : `; first: ${first.target}: ${first.problem ?? 'not verified'}`}`,
   };
 }

@@ -1,4 +1,4 @@
-import { MAX_STRIPES } from '../../shared/control/index.js';
+import { MAX_STRIPES, type PieceSourceRef } from '../../shared/control/index.js';
 
 /**
  * How pieces flow. `tree` splits the pieces into stripes, each relayed down a tree of its own in which
@@ -31,7 +31,10 @@ export interface PlanOptions {
 export const PLAN_DEFAULTS = { stripes: 2, fallbackPeers: 2 } as const;
 
 /** Each node's sources, per stripe, in order of preference: what its job carries as `stripes`. */
-export type SourcePlan = Map<string, string[][]>;
+export type SourcePlan = Map<string, PieceSourceRef[][]>;
+
+/** The name the coordinator's data-plane certificate carries, as piece sources name it. */
+export const COORDINATOR_SOURCE_NAME = 'coordinator';
 
 /**
  * Plans where each node fetches from. The coordinator is every node's last resort, so a node whose
@@ -39,10 +42,11 @@ export type SourcePlan = Map<string, string[][]>;
  */
 export function planSources(
   nodes: readonly PlannedNode[],
-  coordinator: string,
+  coordinatorAddress: string,
   mode: DistributionMode,
   options: PlanOptions = {},
 ): SourcePlan {
+  const coordinator: PieceSourceRef = { address: coordinatorAddress, name: COORDINATOR_SOURCE_NAME };
   const fallbackPeers = options.fallbackPeers ?? PLAN_DEFAULTS.fallbackPeers;
   switch (mode) {
     case 'star':
@@ -65,7 +69,7 @@ export function planSources(
  */
 function planTree(
   nodes: readonly PlannedNode[],
-  coordinator: string,
+  coordinator: PieceSourceRef,
   stripes: number,
   fallbackPeers: number,
 ): SourcePlan {
@@ -98,11 +102,25 @@ function upstreamOf(
   at: number,
   parent: (position: number) => number,
   fallbackPeers: number,
-): string[] {
-  const upstream: string[] = [];
+): PieceSourceRef[] {
+  const upstream: PieceSourceRef[] = [];
   for (let p = parent(at); p >= 0 && upstream.length <= fallbackPeers; p = parent(p)) {
     const peer = order[p];
-    if (peer !== undefined) upstream.push(peer.grpcAddress);
+    if (peer !== undefined) upstream.push({ address: peer.grpcAddress, name: peer.node });
   }
   return upstream;
+}
+
+/**
+ * Whom each planned node serves: the nodes whose sources (planned peer or fallback, in any stripe)
+ * list it, in plan order. Every node of the plan has an entry; an agent serves no one else.
+ */
+export function servesTo(plan: SourcePlan): Map<string, string[]> {
+  const served = new Map<string, Set<string>>([...plan.keys()].map((node) => [node, new Set<string>()]));
+  for (const [target, stripes] of plan) {
+    for (const source of stripes.flat()) {
+      if (source.name !== COORDINATOR_SOURCE_NAME) served.get(source.name)?.add(target);
+    }
+  }
+  return new Map([...served].map(([node, targets]) => [node, [...targets]]));
 }

@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 
 /** One failed preflight check: which, where (node), and what to do. */
 export interface PreflightFailure {
-  readonly check: 'agents' | 'agent' | 'runtime' | 'disk' | 'helm' | 'release' | 'registry';
+  readonly check: 'agents' | 'agent' | 'runtime' | 'disk' | 'spool' | 'helm' | 'release' | 'registry';
   readonly node?: string;
   readonly message: string;
 }
@@ -35,6 +35,11 @@ export interface PreflightInput {
   readonly imageRegistry?: string;
   /** Free bytes each node needs where images land. */
   readonly requiredDiskBytes: number;
+  /**
+   * Free bytes each node needs in its spool (`--spool-dir`): images.tar's size. Pieces an earlier
+   * attempt left there are not subtracted: simple, and a spool that tight would be full again soon.
+   */
+  readonly requiredSpoolBytes?: number;
   readonly signal: AbortSignal;
   readonly logger: Logger;
 }
@@ -142,6 +147,14 @@ async function checkAgents(input: PreflightInput, failures: PreflightFailure[]):
         check: 'disk',
         node: row.node,
         message: `${formatBytes(hb.disk.freeBytes)} free under ${hb.disk.path}, needs ${formatBytes(input.requiredDiskBytes)}`,
+      });
+    }
+    const spoolNeeds = input.requiredSpoolBytes;
+    if (spoolNeeds !== undefined && hb.spool.freeBytes < spoolNeeds) {
+      failures.push({
+        check: 'spool',
+        node: row.node,
+        message: `${formatBytes(hb.spool.freeBytes)} free in the spool ${hb.spool.path}, needs ${formatBytes(spoolNeeds)} (images.tar): free space there or give the agent a --spool-dir on a larger filesystem`,
       });
     }
   }

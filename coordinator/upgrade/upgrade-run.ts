@@ -8,22 +8,32 @@ import type { RunState } from '../../shared/control/index.js';
 import { AirliftError, KubePhaseError } from '../../shared/errors/index.js';
 import { describeLoadable, planImportParts } from '../../shared/image-archive/index.js';
 import { planRetags } from '../../shared/node-job/index.js';
+import type { TrustContext } from '../../shared/trust/index.js';
 import { FleetRegistry } from '../fleet/index.js';
-import { plan as kubePlan, runKubePhase, type KubeTools } from '../kube/index.js';
+import { formatArgv, plan as kubePlan, runKubePhase, type KubeTools } from '../kube/index.js';
 import { buildPieceManifest, toWirePieceManifest } from '../../shared/pieces/index.js';
-import { planSources, type PlannedNode } from './distribution-plan.js';
+import { planSources, servesTo, type PlannedNode } from './distribution-plan.js';
 import { distribute, type NodeOutcome } from './distribute.js';
 import { printDryRun } from './dry-run-plan.js';
 import { preflight } from './preflight.js';
 import type { ProgressView } from './progress-view.js';
 import { newRunId } from './run-id.js';
+import { RunLock } from './run-lock.js';
 import { RunStore } from './run-store.js';
 import { UPGRADE_DEFAULTS, type UpgradeRequest } from './upgrade-request.js';
 
 /** The archive server as the run uses it: serve images.tar from the bundle file, say where. */
 export interface ArchiveSource {
-  /** Serves images.tar as archive `id`, whole and in pieces of `pieceSize`. */
-  register(id: string, source: ReturnType<Bundle['imagesSource']>, pieceSize: number): void;
+  /**
+   * Serves images.tar as archive `id`, whole and in pieces of `pieceSize`, to the run's `nodes` (with
+   * mutual TLS, no other certificate gets it).
+   */
+  register(
+    id: string,
+    source: ReturnType<Bundle['imagesSource']>,
+    pieceSize: number,
+    nodes: ReadonlySet<string>,
+  ): void;
   unregister(id: string): boolean;
   /** host:port agents dial. */
   readonly advertisedAddress: string;
@@ -33,11 +43,25 @@ export interface ArchiveSource {
 export interface UpgradeDeps {
   readonly bus: Bus;
   readonly kube: KubeTools;
+  /** Signs the jobs; decides whose acks, events and heartbeats count. */
+  readonly trust: TrustContext;
   readonly archives: ArchiveSource;
   readonly output: CliOutput;
   readonly view: (nodes: readonly string[], total: number) => ProgressView;
+  /**
+   * SIGINT/SIGTERM. Before the kube phase it stops the run at once (nodes keep what they verified);
+   * in the kube phase it stops the run at the next step boundary, never killing helm or kubectl.
+   * Its reason's message (`interrupted by SIGINT`) is what the run records.
+   */
   readonly signal: AbortSignal;
+  /** The helm/kubectl command the run now waits for (undefined when none): a second signal says so. */
+  readonly onWaitingFor?: (command: string | undefined) => void;
   readonly logger: Logger;
+}
+
+/** The reason a run was interrupted, as recorded: `interrupted by SIGINT`. */
+function interruptReason(signal: AbortSignal): string {
+  return signal.reason instanceof Error ? signal.reason.message : 'interrupted';
 }
 
 /**
@@ -55,7 +79,7 @@ export async function runUpgrade(request: UpgradeRequest, deps: UpgradeDeps): Pr
       output.err('airlift: nothing ran; fix the bundle, or pass --allow-hint-mismatch');
       return ExitCode.BadBundle;
     }
-    const fleet = await FleetRegistry.open(deps.bus, undefined, deps.logger);
+    const fleet = await FleetRegistry.open(deps.bus, deps.trust.policy, undefined, deps.logger);
     const checks = await preflight({
       fleet,
       kube: deps.kube,
@@ -63,10 +87,15 @@ export async function runUpgrade(request: UpgradeRequest, deps: UpgradeDeps): Pr
       namespace: request.namespace,
       nodes: request.nodes,
       requiredDiskBytes: bundle.info.imagesTar.length * UPGRADE_DEFAULTS.diskFactor,
+      requiredSpoolBytes: bundle.info.imagesTar.length,
       signal: deps.signal,
       logger: deps.logger,
       ...(request.imageRegistry === undefined ? {} : { imageRegistry: request.imageRegistry }),
     });
+    if (deps.signal.aborted) {
+      output.err(`airlift: ${interruptReason(deps.signal)} during preflight; nothing was changed`);
+      return ExitCode.Interrupted;
+    }
     const runId = newRunId();
     const runDir = resolve(request.runDir ?? join('airlift-runs', runId));
     const registry = checks.imageRegistry;
@@ -93,17 +122,23 @@ export async function runUpgrade(request: UpgradeRequest, deps: UpgradeDeps): Pr
         output.err(`  ${f.check}${f.node === undefined ? '' : ` ${f.node}`}: ${f.message}`);
       return ExitCode.PreflightFailed;
     }
-    return await execute(request, deps, {
-      bundle,
-      fleet,
-      runId,
-      runDir,
-      registry,
-      retags,
-      kubeTarget,
-      nodes: checks.targets.map((t) => t.node),
-      targets: checks.targets.map((t) => ({ node: t.node, grpcAddress: t.heartbeat.grpcAddress })),
-    });
+    // One run at a time: a second coordinator must not hand the same nodes other bytes meanwhile.
+    const lock = await RunLock.acquire(deps.bus, runId, deps.logger);
+    try {
+      return await execute(request, deps, {
+        bundle,
+        fleet,
+        runId,
+        runDir,
+        registry,
+        retags,
+        kubeTarget,
+        nodes: checks.targets.map((t) => t.node),
+        targets: checks.targets.map((t) => ({ node: t.node, grpcAddress: t.heartbeat.grpcAddress })),
+      });
+    } finally {
+      await lock.release();
+    }
   } finally {
     await bundle.close();
   }
@@ -131,14 +166,40 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
   );
   output.out(`run directory ${p.runDir}`);
   const store = await RunStore.create(deps.bus, initialState(request, p, info.chart.version), deps.logger);
+  let outcomes: NodeOutcome[] = [];
+  try {
+    outcomes = await distributeToNodes(request, deps, p, store);
+  } catch (err) {
+    if (!deps.signal.aborted) throw err;
+  }
+  if (deps.signal.aborted) {
+    const message = `${interruptReason(deps.signal)} during distribute; nodes keep the images and pieces they verified, and the cluster was not touched`;
+    store.phase('failed', { phase: 'distribute', message });
+    await finish(store, p.runDir, outcomes);
+    output.err(`airlift: ${message}`);
+    output.err(`airlift: run ${p.runId}; to carry on: airlift resume ${p.runId}`);
+    return ExitCode.Interrupted;
+  }
+  return afterDistribute(request, deps, p, store, outcomes);
+}
+
+/** Hashes images.tar, serves it and sends every node its job; the outcomes per node. */
+async function distributeToNodes(
+  request: UpgradeRequest,
+  deps: UpgradeDeps,
+  p: Prepared,
+  store: RunStore,
+): Promise<NodeOutcome[]> {
+  const info = p.bundle.info;
   // One pass over images.tar: the whole digest and one per piece, which every receiver checks.
   const manifest = await buildPieceManifest(p.bundle.imagesSource(), request.pieceSize, deps.signal);
   const archiveId = manifest.sha256.slice('sha256:'.length);
   const wireManifest = toWirePieceManifest(manifest);
-  deps.archives.register(archiveId, p.bundle.imagesSource(), manifest.pieceSize);
+  deps.archives.register(archiveId, p.bundle.imagesSource(), manifest.pieceSize, new Set(p.nodes));
   const sources = planSources(p.targets, deps.archives.advertisedAddress, request.distribution, {
     stripes: request.stripes,
   });
+  const serves = servesTo(sources);
   // The import names every target itself (a tag call less per image on every node), and runs in parts
   // that each start once their members are held, so nodes unpack while the archive still arrives.
   const importParts = planImportParts(info.archive, p.retags.entries);
@@ -148,10 +209,10 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
   };
   store.phase('distributing');
   const view = deps.view(p.nodes, info.imagesTar.length);
-  let outcomes: NodeOutcome[];
   try {
-    outcomes = await distribute({
+    return await distribute({
       bus: deps.bus,
+      trust: deps.trust,
       fleet: p.fleet,
       store,
       runId: p.runId,
@@ -163,7 +224,8 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
           sha256: manifest.sha256,
           ...loadable,
           manifest: wireManifest,
-          stripes: sources.get(node) ?? [[deps.archives.advertisedAddress]],
+          stripes: sources.get(node) ?? [[{ address: deps.archives.advertisedAddress, name: 'coordinator' }]],
+          servesTo: serves.get(node) ?? [],
         },
         plan: { entries: [...p.retags.entries], unnamedImages: [...p.retags.unnamedImages] },
         skipIfVerified: !request.forceLoad,
@@ -177,12 +239,26 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
       onEvent: (event) => {
         view.event(event);
       },
+      onNotice: (node, message) => {
+        deps.output.err(`airlift: ${node}: ${message}`);
+      },
     });
   } finally {
     view.close();
     deps.archives.unregister(archiveId);
   }
+}
 
+/** The barrier, then the kube phase. */
+async function afterDistribute(
+  request: UpgradeRequest,
+  deps: UpgradeDeps,
+  p: Prepared,
+  store: RunStore,
+  outcomes: readonly NodeOutcome[],
+): Promise<number> {
+  const { output } = deps;
+  const info = p.bundle.info;
   store.phase('barrier');
   const failed = outcomes.filter((o) => !o.ok);
   for (const o of outcomes) {
@@ -199,13 +275,15 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
     output.err(
       `airlift: the cluster was not touched (no helm or kubectl command ran); fix those nodes, then: airlift resume ${p.runId}`,
     );
-    return deps.signal.aborted ? ExitCode.Interrupted : ExitCode.BarrierFailed;
+    return ExitCode.BarrierFailed;
   }
   output.out(`barrier passed: every node holds every image; starting the kube phase`);
   try {
+    // Not `signal`: a signal never kills helm or kubectl, it stops the phase at the next step boundary.
     await runKubePhase({
       ...p.kubeTarget,
-      signal: deps.signal,
+      interrupt: deps.signal,
+      onCommand: (argv) => deps.onWaitingFor?.(argv === undefined ? undefined : formatArgv(argv)),
       logger: deps.logger,
       onStep: (step, phase, detail) => {
         if (phase === 'start')
@@ -226,10 +304,14 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
     store.phase('failed', { phase: err instanceof KubePhaseError ? err.step : 'kube', message });
     await finish(store, p.runDir, outcomes);
     output.err(`airlift: ${message}`);
-    output.err(`airlift: run ${p.runId}; to retry after fixing the cause: airlift resume ${p.runId}`);
+    if (deps.signal.aborted) {
+      output.err(`airlift: run ${p.runId}; to carry on: airlift resume ${p.runId}`);
+    } else {
+      output.err(`airlift: run ${p.runId}; to retry after fixing the cause: airlift resume ${p.runId}`);
+    }
     if (err instanceof KubePhaseError && err.stderr.trim() !== '')
       output.err(`--- stderr of ${err.argv?.[0] ?? 'the command'} ---\n${err.stderr.trim()}`);
-    return ExitCode.KubePhaseFailed;
+    return deps.signal.aborted ? ExitCode.Interrupted : ExitCode.KubePhaseFailed;
   }
   store.phase('done');
   await finish(store, p.runDir, outcomes);

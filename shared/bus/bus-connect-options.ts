@@ -5,6 +5,7 @@ import type { PeerCertificate } from 'node:tls';
 
 import {
   credsAuthenticator,
+  nkeyAuthenticator,
   tokenAuthenticator,
   usernamePasswordAuthenticator,
 } from '@nats-io/transport-node';
@@ -17,6 +18,8 @@ import type { Secret } from '../reference/secret.js';
 export interface BusTlsOptions {
   /** CA bundle that signed the server certificate; without it the system CAs are used. */
   readonly caFile?: string;
+  /** The CA as PEM text (an identity file carries it), instead of caFile. */
+  readonly ca?: string;
   /** Client certificate and key, for servers that verify clients. */
   readonly certFile?: string;
   readonly keyFile?: string;
@@ -33,6 +36,13 @@ export interface BusConnectOptions {
   readonly token?: Secret;
   /** A NATS `.creds` file (user JWT and nkey seed), read once at connect. */
   readonly credsFile?: string;
+  /** An nkey user seed (`SU…`), as an airlift identity carries it. */
+  readonly nkeySeed?: Secret;
+  /**
+   * Prefix of this client's reply subjects. With per-identity permissions each identity may only
+   * subscribe to its own inboxes, so no client reads another's replies.
+   */
+  readonly inboxPrefix?: string;
   readonly tls?: BusTlsOptions;
   /** Per attempt, for the TCP/TLS handshake and the server's first answer; default 5000. */
   readonly connectTimeoutMs?: number;
@@ -41,6 +51,8 @@ export interface BusConnectOptions {
    * that may start before NATS does. connectBus then resolves only once connected. Default false.
    */
   readonly waitOnFirstConnect?: boolean;
+  /** Stops a waitOnFirstConnect wait: connectBus then rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
   /** Attempts per server once connected before giving up; -1 (default) retries forever. */
   readonly maxReconnectAttempts?: number;
   /** Pause between reconnect attempts to the same server; default 1000 (plus up to 100 ms jitter). */
@@ -72,9 +84,14 @@ export async function natsConnectSetup(options: BusConnectOptions): Promise<Nats
     options.user !== undefined || options.password !== undefined,
     options.token !== undefined,
     options.credsFile !== undefined,
+    options.nkeySeed !== undefined,
   ].filter(Boolean).length;
   if (methods > 1) {
-    throw new ConfigInvalidError(WHERE, '', 'use one of user/password, token or credsFile, not several');
+    throw new ConfigInvalidError(
+      WHERE,
+      '',
+      'use one of user/password, token, credsFile or an identity, not several',
+    );
   }
   if ((options.user === undefined) !== (options.password === undefined)) {
     throw new ConfigInvalidError(
@@ -102,6 +119,11 @@ export async function natsConnectSetup(options: BusConnectOptions): Promise<Nats
     const creds = await readCredsFile(options.credsFile);
     authenticators.push(credsAuthenticator(creds));
   }
+  if (options.nkeySeed !== undefined) {
+    const seed = options.nkeySeed;
+    secrets.push(seed.reveal());
+    authenticators.push(nkeyAuthenticator(() => new TextEncoder().encode(seed.reveal())));
+  }
 
   const natsOptions: NodeConnectionOptions = {
     servers: [...options.servers],
@@ -115,6 +137,7 @@ export async function natsConnectSetup(options: BusConnectOptions): Promise<Nats
     noAsyncTraces: true,
   };
   if (authenticators.length > 0) natsOptions.authenticator = authenticators;
+  if (options.inboxPrefix !== undefined) natsOptions.inboxPrefix = options.inboxPrefix;
   if (options.tls !== undefined) natsOptions.tls = tlsOptions(options.tls, options.servers);
   return {
     natsOptions,
@@ -139,6 +162,7 @@ async function readCredsFile(path: string): Promise<Uint8Array> {
 function tlsOptions(tls: BusTlsOptions, servers: readonly string[]): NodeTlsOptions {
   const result: NodeTlsOptions & { checkServerIdentity?: typeof checkServerIdentity } = {};
   if (tls.caFile !== undefined) result.caFile = tls.caFile;
+  if (tls.ca !== undefined) result.ca = tls.ca;
   if (tls.certFile !== undefined) result.certFile = tls.certFile;
   if (tls.keyFile !== undefined) result.keyFile = tls.keyFile;
   // nats.js 3.3 dials an IP address without a TLS server name, so Node checks the certificate against

@@ -28,6 +28,11 @@ export interface KvStore {
   /** The latest value, or undefined when absent or deleted. */
   get(key: string): Promise<KvEntry | undefined>;
   delete(key: string): Promise<void>;
+  /**
+   * Puts `value` only if `key` has no value now (absent or deleted) — or, with `revision`, only if
+   * `revision` is still its latest. Resolves the new revision, or undefined when another writer won.
+   */
+  putIf(key: string, value: Uint8Array, revision?: number): Promise<number | undefined>;
   keys(): Promise<string[]>;
   /** Every revision of one key, oldest first (as far as the bucket keeps history). */
   history(key: string): Promise<KvEntry[]>;
@@ -44,6 +49,11 @@ export interface KvOptions {
   readonly history?: number;
   /** Entries older than this are dropped by the server (0 = forever). */
   readonly maxAgeMs?: number;
+  /**
+   * Open an existing bucket without asking JetStream's API about it (agents may not: their identity
+   * can only put its own key). Puts fail until the coordinator has created the bucket.
+   */
+  readonly bind?: boolean;
 }
 
 /** Connection state changes callers may want to log or show. */

@@ -1,10 +1,11 @@
 import { Kvm } from '@nats-io/kv';
 import type { KvOptions as NatsKvOptions } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 
-import { ConfigInvalidError } from '../errors/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BusAuthError, ConfigInvalidError } from '../errors/index.js';
 import { silentLogger } from '../logging/index.js';
 import type { Bus, BusMessage, BusStatus, BusSubscription, KvOptions, KvStore } from './bus.js';
 import { natsConnectSetup } from './bus-connect-options.js';
@@ -19,6 +20,7 @@ import {
   kvFailure,
   requestFailure,
   scrubberFor,
+  type Scrub,
 } from './nats-errors.js';
 import { NatsKvStore } from './nats-kv-store.js';
 import { logStatus, mapStatus } from './nats-status.js';
@@ -36,15 +38,72 @@ export async function connectBus(options: BusConnectOptions, logger: Logger = si
   log.debug({ servers, waitOnFirstConnect: options.waitOnFirstConnect ?? false }, 'connecting to NATS');
   if (options.waitOnFirstConnect === true) log.info({ servers }, 'waiting for NATS to accept the connection');
   let nc: NatsConnection;
-  try {
-    nc = await connect(setup.natsOptions);
-  } catch (error) {
-    throw connectFailure(error, servers, scrub);
+  if (options.waitOnFirstConnect === true) {
+    nc = await connectWaiting(setup.natsOptions, options, servers, scrub, log);
+  } else {
+    try {
+      nc = await connect(setup.natsOptions);
+    } catch (error) {
+      throw connectFailure(error, servers, scrub);
+    }
   }
   const tls = options.tls !== undefined || options.servers.some((server) => server.startsWith('tls://'));
   const bus = new NatsBus(nc, servers, tls ? 'tls' : 'nats', log);
   log.info({ server: bus.server, serverVersion: nc.info?.version }, 'connected to NATS');
   return bus;
+}
+
+/**
+ * waitOnFirstConnect, as our own loop of single attempts rather than nats.js's: that one cannot be
+ * stopped (an agent told to stop while NATS is down would hang until SIGKILL), and it retries refused
+ * credentials without a word. Here `options.signal` ends the wait (rejecting with its reason), and a
+ * refusal of the credentials rejects at once with BusAuthError: retrying cannot fix them, and a daemon
+ * under systemd then shows as failing, with the reason in its journal, instead of silently waiting.
+ */
+async function connectWaiting(
+  natsOptions: NodeConnectionOptions,
+  options: BusConnectOptions,
+  servers: readonly string[],
+  scrub: Scrub,
+  log: Logger,
+): Promise<NatsConnection> {
+  const { signal } = options;
+  const pauseMs = options.reconnectTimeWaitMs ?? 1_000;
+  for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
+    const dialing = connect({ ...natsOptions, waitOnFirstConnect: false });
+    try {
+      return await (signal === undefined ? dialing : abortable(dialing, signal));
+    } catch (error) {
+      if (signal?.aborted === true) {
+        // An attempt still under way ends within its connect timeout; close it if it connects.
+        dialing.then(
+          (late) => void late.close(),
+          () => undefined,
+        );
+        throw signal.reason;
+      }
+      const failure = connectFailure(error, servers, scrub);
+      if (failure instanceof BusAuthError) throw failure;
+      // The first miss, then about once a minute: the journal shows the agent is waiting, and why.
+      if (attempt === 1 || attempt % 60 === 0) {
+        log.warn({ servers, attempt, reason: failure.message }, 'NATS does not answer yet; still waiting');
+      }
+    }
+    await sleep(pauseMs, undefined, signal === undefined ? {} : { signal });
+  }
+}
+
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
 }
 
 /** Bus over one nats.js connection. */
@@ -145,6 +204,9 @@ class NatsBus implements Bus {
       kvFailure(error, bucket, key, what, this.servers);
     try {
       this.kvm ??= new Kvm(this.nc);
+      if (options.bind === true) {
+        return new NatsKvStore(await this.kvm.open(bucket), bucket, fail, this.log.child({ bucket }));
+      }
       // Creates the bucket, or opens it as it is: an existing bucket keeps its history and max age.
       const kv = await this.kvm.create(bucket, natsOptions);
       this.warnOnDifferentSettings(bucket, options, await kv.status());

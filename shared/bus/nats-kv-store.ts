@@ -1,4 +1,5 @@
 import type { KV, KvEntry as NatsKvEntry } from '@nats-io/kv';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 
 import type { AirliftError } from '../errors/index.js';
@@ -7,6 +8,12 @@ import { callSafely } from './call-safely.js';
 
 /** Turns a client error of one operation into an airlift error. */
 export type KvFailure = (error: unknown, key: string | undefined, what: string) => AirliftError;
+
+// The server's answer when a conditional put lost: the key's latest revision is not the one expected.
+const WRONG_LAST_SEQUENCE = new Set<number>([
+  JetStreamApiCodes.StreamWrongLastSequence,
+  JetStreamApiCodes.StreamWrongLastSequenceUnknown,
+]);
 
 // A watch whose consumer never reports being caught up (its bucket emptied by max-age between our
 // status call and the consumer's creation) still hands over control after this long.
@@ -38,6 +45,15 @@ export class NatsKvStore implements KvStore {
     }
     // A deleted or purged key still has a last message: the DEL/PURGE marker.
     return entry === null || entry.operation !== 'PUT' ? undefined : toEntry(entry);
+  }
+
+  async putIf(key: string, value: Uint8Array, revision?: number): Promise<number | undefined> {
+    try {
+      return revision === undefined ? await this.kv.create(key, value) : await this.kv.update(key, value, revision);
+    } catch (error) {
+      if (error instanceof JetStreamApiError && WRONG_LAST_SEQUENCE.has(error.code)) return undefined;
+      throw this.fail(error, key, revision === undefined ? 'create' : 'update');
+    }
   }
 
   async delete(key: string): Promise<void> {

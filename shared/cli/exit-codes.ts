@@ -43,6 +43,8 @@ const BY_ERROR: Partial<Record<ErrorCode, ExitCode>> = {
   [ErrorCode.BusUnavailable]: ExitCode.PreflightFailed,
   [ErrorCode.BusAuthFailed]: ExitCode.PreflightFailed,
   [ErrorCode.DataPlaneListenFailed]: ExitCode.PreflightFailed,
+  [ErrorCode.RunLocked]: ExitCode.PreflightFailed,
+  [ErrorCode.IdentityInvalid]: ExitCode.Usage,
   [ErrorCode.ChartExtractFailed]: ExitCode.KubePhaseFailed,
   [ErrorCode.KubePhaseFailed]: ExitCode.KubePhaseFailed,
 };

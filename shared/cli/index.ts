@@ -4,3 +4,11 @@ export { runCommand, processOutput, type CliOutput } from './run-command.js';
 export { addNatsOptions, natsOptionsFrom, DEFAULT_NATS_URL, type NatsFlags } from './nats-options.js';
 export { parseDuration } from './duration.js';
 export { advertisedAddress } from './advertise.js';
+export {
+  addTrustOptions,
+  resolveTrust,
+  DEFAULT_IDENTITY_FILES,
+  INSECURE_WARNING,
+  type TrustFlags,
+  type TrustSetup,
+} from './trust-options.js';

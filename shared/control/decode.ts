@@ -19,6 +19,11 @@ export function decodeMessage<T>(schema: z.ZodType<T>, subject: string, data: Ui
   } catch {
     throw new WireMessageError(subject, 'not JSON');
   }
+  return parseMessage(schema, subject, json);
+}
+
+/** Checks an already parsed message against a schema, naming the subject and field on failure. */
+export function parseMessage<T>(schema: z.ZodType<T>, subject: string, json: unknown): T {
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
   const issue = firstIssue(parsed.error);

@@ -11,6 +11,12 @@ const runtimeFacts = z.object({
   error: z.string().optional(),
 });
 
+const diskSpace = z.object({
+  path: z.string(),
+  freeBytes: z.number().nonnegative(),
+  totalBytes: z.number().nonnegative(),
+});
+
 const currentJob = z.object({
   jobId: z.string(),
   runId: z.string(),
@@ -31,10 +37,17 @@ export const heartbeatSchema = z.object({
   intervalMs: z.number().int().positive(),
   state: z.enum(['ready', 'busy', 'draining', 'stopped']),
   runtime: runtimeFacts,
-  disk: z.object({
-    path: z.string(),
-    freeBytes: z.number().nonnegative(),
-    totalBytes: z.number().nonnegative(),
+  disk: diskSpace,
+  /** The filesystem of the spool, where images.tar's pieces land before the import: it must fit S. */
+  spool: diskSpace,
+  /** A new id at every start of the agent process: a change tells the coordinator the agent restarted. */
+  bootId: z.string().min(1),
+  /** Whether this agent checks job signatures (`insecure` only under --insecure). */
+  trust: z.enum(['signed', 'insecure']),
+  /** Jobs this agent refused since it started (forged, unsigned, stale, replayed, for another node…). */
+  refusals: z.object({
+    total: z.number().int().nonnegative(),
+    last: z.object({ at: z.string(), reason: z.string() }).optional(),
   }),
   /** host:port of the agent's gRPC endpoint. */
   grpcAddress: z.string(),

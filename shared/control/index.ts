@@ -7,6 +7,8 @@ export {
   archiveDescriptorSchema,
   retagPlanSchema,
   MAX_STRIPES,
+  pieceSourceSchema,
+  type PieceSourceRef,
   type Job,
   type JobAck,
   type LoadImagesPayload,

@@ -40,6 +40,13 @@ export const importPartSchema = z.object({
   dockerManifest: z.string().min(2),
 });
 
+/** A node (or the coordinator) serving pieces, and the gRPC address it serves them on. */
+export const pieceSourceSchema = z.object({
+  address: z.string().min(1),
+  name: z.union([z.string().regex(NODE_NAME), z.literal('coordinator')]),
+});
+export type PieceSourceRef = z.infer<typeof pieceSourceSchema>;
+
 /** Where and what images.tar is: enough to fetch it, check it and make it loadable by either runtime. */
 export const archiveDescriptorSchema = z
   .object({
@@ -63,14 +70,14 @@ export const archiveDescriptorSchema = z
     /** Piece size and per-piece digests: every receiver checks each piece before importing or forwarding it. */
     manifest: wirePieceManifestSchema,
     /**
-     * Where pieces come from, per stripe: stripes[s] lists gRPC addresses in order of preference
+     * Where pieces come from, per stripe: stripes[s] lists piece sources in order of preference
      * (planned peer first, coordinator last) for the pieces whose index % stripes.length is s. One
-     * stripe (a chain, a star) carries every piece.
+     * stripe (a chain, a star) carries every piece. `name` is who must answer at `address`: with mutual
+     * TLS the receiver refuses a server whose certificate names anyone else.
      */
-    stripes: z
-      .array(z.array(z.string().min(1)).min(1))
-      .min(1)
-      .max(MAX_STRIPES),
+    stripes: z.array(z.array(pieceSourceSchema).min(1)).min(1).max(MAX_STRIPES),
+    /** The nodes allowed to fetch from the agent running this job: those whose stripes list it. */
+    servesTo: z.array(z.string().regex(NODE_NAME)),
   })
   .superRefine((archive, ctx) => {
     // A span past the members would make a node wait for bytes that never come, or import the trailer.
@@ -105,12 +112,8 @@ const envelope = {
   jobId: z.string().regex(RUN_ID),
   runId: z.string().regex(RUN_ID),
   node: z.string().regex(NODE_NAME),
-  issuedAt: z.string(),
-  /**
-   * Reserved for signed jobs: agents will verify `value` over the canonical envelope without this
-   * field, with the key `keyId` names. Unsigned jobs are accepted until signing lands.
-   */
-  signature: z.object({ keyId: z.string(), algorithm: z.string(), value: z.string() }).optional(),
+  /** When the coordinator signed it: agents refuse jobs older than their replay window. */
+  issuedAt: z.string().datetime({ offset: true }),
 };
 
 /** Every job an agent runs; agents refuse anything that does not match one of these kinds. */
@@ -128,5 +131,7 @@ export const jobAckSchema = z.object({
   node: z.string().regex(NODE_NAME),
   accepted: z.boolean(),
   reason: z.string().optional(),
+  /** The agent process that answered: the coordinator re-sends the job when a restart changes it. */
+  bootId: z.string().optional(),
 });
 export type JobAck = z.infer<typeof jobAckSchema>;

@@ -1,6 +1,7 @@
 import { credentials, Metadata, type ChannelOptions } from '@grpc/grpc-js';
 import { archiveProto } from './archive-proto.js';
 import { DEFAULT_MAX_RECEIVE_MESSAGE_BYTES } from './archive-wire.js';
+import { channelCredentialsFor, DATA_PLANE_SERVER_NAME, type DataPlaneTls } from './data-plane-tls.js';
 import type { ArchiveServiceClient } from './generated/airlift/data/v1/ArchiveService.js';
 import type { PingReply__Output } from './generated/airlift/data/v1/PingReply.js';
 
@@ -10,9 +11,19 @@ export interface ArchiveClientOptions {
   readonly maxReceiveMessageSize?: number;
   /** HTTP/2 flow-control window in bytes; grpc-js defaults to 64 KiB. */
   readonly flowControlWindow?: number;
+  /** Mutual TLS with this identity's certificate; without it, plaintext (`--insecure`). */
+  readonly tls?: DataPlaneTls;
+  /**
+   * With `tls`: the identity the server's certificate must name, a node name or 'coordinator' (the
+   * address is not checked: agents are dialled by IP). Absent: any fleet identity.
+   */
+  readonly expectedPeer?: string;
 }
 
-/** A client for the ArchiveService at `host:port`; close() it when done. */
+/**
+ * A client for the ArchiveService at `host:port`; close() it when done. With `tls`, a server whose
+ * certificate does not name `expectedPeer` fails the connection (calls end UNAVAILABLE, naming both).
+ */
 export function createArchiveClient(
   address: string,
   options: ArchiveClientOptions = {},
@@ -24,13 +35,19 @@ export function createArchiveClient(
     channelOptions['grpc-node.flow_control_window'] = options.flowControlWindow;
   }
   const { ArchiveService } = archiveProto();
-  // Plaintext for now: TLS and peer authentication on the data plane are a later issue. Integrity does
-  // not depend on it: the fetcher checks every archive against the digest the job announced.
-  return new ArchiveService(address, credentials.createInsecure(), channelOptions);
+  if (options.tls === undefined) {
+    return new ArchiveService(address, credentials.createInsecure(), channelOptions);
+  }
+  channelOptions['grpc.ssl_target_name_override'] = DATA_PLANE_SERVER_NAME;
+  return new ArchiveService(
+    address,
+    channelCredentialsFor(options.tls, options.expectedPeer),
+    channelOptions,
+  );
 }
 
 /** Options for pingArchiveServer. */
-export interface PingOptions {
+export interface PingOptions extends Pick<ArchiveClientOptions, 'tls' | 'expectedPeer'> {
   readonly node?: string;
   readonly timeoutMs?: number;
 }
@@ -40,7 +57,10 @@ export async function pingArchiveServer(
   address: string,
   options: PingOptions = {},
 ): Promise<PingReply__Output> {
-  const client = createArchiveClient(address);
+  const client = createArchiveClient(address, {
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...(options.expectedPeer === undefined ? {} : { expectedPeer: options.expectedPeer }),
+  });
   try {
     return await new Promise<PingReply__Output>((resolve, reject) => {
       const deadline = Date.now() + (options.timeoutMs ?? 5000);

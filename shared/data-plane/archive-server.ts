@@ -1,9 +1,10 @@
-import { Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
+import { Server, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DataPlaneListenError } from '../errors/index.js';
 import { silentLogger } from '../logging/index.js';
 import type { ByteSource } from '../tar/index.js';
 import { AIRLIFT_VERSION } from '../version.js';
+import { AccessGate, isRefusal, type ArchiveAccess } from './archive-access.js';
 import { archiveProto } from './archive-proto.js';
 import { DEFAULT_CHUNK_BYTES } from './archive-wire.js';
 import type { ArchiveChunk } from './generated/airlift/data/v1/ArchiveChunk.js';
@@ -11,7 +12,9 @@ import type { ArchiveServiceHandlers } from './generated/airlift/data/v1/Archive
 import type { FetchRequest__Output } from './generated/airlift/data/v1/FetchRequest.js';
 import type { FetchPiecesRequest__Output } from './generated/airlift/data/v1/FetchPiecesRequest.js';
 import type { Piece } from './generated/airlift/data/v1/Piece.js';
+import { serverCredentialsFor, type DataPlaneTls } from './data-plane-tls.js';
 import type { PieceSource } from './piece-source.js';
+import type { Registered } from './serve-call.js';
 import { serveFetch } from './serve-fetch.js';
 import { servePieces } from './serve-pieces.js';
 import { ServeStats, type ArchiveServerStats } from './serve-stats.js';
@@ -27,6 +30,11 @@ export interface ArchiveServerOptions {
   readonly maxBufferedBytesPerFetch?: number;
   /** How long stop() lets in-flight fetches finish before cutting them off. */
   readonly shutdownGraceMs?: number;
+  /**
+   * Mutual TLS: clients must present a certificate from this fleet CA, and fetch only what their
+   * identity is allowed. Without it the server is plaintext and identifies nobody (`--insecure`).
+   */
+  readonly tls?: DataPlaneTls;
 }
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
@@ -37,9 +45,11 @@ const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
  */
 export class ArchiveServer {
   private readonly server: Server;
-  private readonly archives = new Map<string, ByteSource>();
-  private readonly pieceSources = new Map<string, PieceSource>();
+  private readonly archives = new Map<string, Registered<ByteSource>>();
+  private readonly pieceSources = new Map<string, Registered<PieceSource>>();
   private readonly counters = new ServeStats();
+  private readonly gate: AccessGate;
+  private readonly tls: DataPlaneTls | undefined;
   private readonly forced = new AbortController();
   private readonly requested: string;
   private readonly logger: Logger;
@@ -56,11 +66,14 @@ export class ArchiveServer {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.maxBufferedBytes = options.maxBufferedBytesPerFetch ?? 4 * DEFAULT_CHUNK_BYTES;
     this.graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+    this.tls = options.tls;
+    this.gate = new AccessGate(this.tls !== undefined, this.counters, this.logger);
     this.server = new Server();
     const handlers: ArchiveServiceHandlers = {
       Fetch: (call: ServerWritableStream<FetchRequest__Output, ArchiveChunk>) => {
         void serveFetch(call, {
           lookup: (id) => this.archives.get(id),
+          gate: this.gate,
           chunkBytes: this.chunkBytes,
           maxBufferedBytes: this.maxBufferedBytes,
           stats: this.counters,
@@ -71,6 +84,7 @@ export class ArchiveServer {
       FetchPieces: (call: ServerWritableStream<FetchPiecesRequest__Output, Piece>) => {
         void servePieces(call, {
           lookup: (id) => this.pieceSources.get(id),
+          gate: this.gate,
           maxBufferedBytes: this.maxBufferedBytes,
           stats: this.counters,
           logger: this.logger,
@@ -78,7 +92,13 @@ export class ArchiveServer {
         });
       },
       Ping: (call, callback) => {
-        this.logger.debug({ node: call.request.node }, 'ping');
+        // Open to any authenticated peer: the request's node is not checked against its certificate.
+        const caller = this.gate.admit(call, undefined);
+        if (isRefusal(caller)) {
+          callback(caller);
+          return;
+        }
+        this.logger.debug({ node: call.request.node, peer: caller.label }, 'ping');
         callback(null, {
           version: AIRLIFT_VERSION,
           timeUnixMs: Date.now(),
@@ -100,16 +120,28 @@ export class ArchiveServer {
     return this.bound;
   }
 
-  /** Serves `source` as archive `id` (the sha256 hex of its bytes); replaces an earlier registration. */
-  register(id: string, source: ByteSource): void {
-    this.archives.set(id, source);
-    this.logger.info({ archiveId: id, size: source.size, label: source.label }, 'archive registered');
+  /**
+   * Serves `source` as archive `id` (the sha256 hex of its bytes) to the callers `access` allows;
+   * replaces an earlier registration.
+   */
+  register(id: string, source: ByteSource, access: ArchiveAccess): void {
+    this.archives.set(id, { source, access: this.checked(access) });
+    this.logger.info(
+      { archiveId: id, size: source.size, label: source.label, access: describeAccess(access) },
+      'archive registered',
+    );
   }
 
-  /** Offers archive `id` piece by piece (FetchPieces); a relay's pieces may still be arriving. */
-  registerPieces(id: string, source: PieceSource): void {
-    this.pieceSources.set(id, source);
-    this.logger.info({ archiveId: id, pieces: source.pieceCount }, 'pieces registered');
+  /**
+   * Offers archive `id` piece by piece (FetchPieces) to the callers `access` allows; a relay's pieces
+   * may still be arriving.
+   */
+  registerPieces(id: string, source: PieceSource, access: ArchiveAccess): void {
+    this.pieceSources.set(id, { source, access: this.checked(access) });
+    this.logger.info(
+      { archiveId: id, pieces: source.pieceCount, access: describeAccess(access) },
+      'pieces registered',
+    );
   }
 
   /** Stops offering `id` to new fetches; fetches already streaming it run to their end. */
@@ -132,16 +164,32 @@ export class ArchiveServer {
     return this.stopping;
   }
 
+  /** `access` itself; `anyone` on a TLS server is a wiring mistake that would serve every fleet member. */
+  private checked(access: ArchiveAccess): ArchiveAccess {
+    if (access.kind === 'anyone' && !this.gate.acceptsAnyone) {
+      throw new TypeError("an ArchiveServer with TLS serves named nodes only, not { kind: 'anyone' }");
+    }
+    return access;
+  }
+
   private async bind(): Promise<string> {
     if (this.stopping !== undefined) throw new Error('ArchiveServer.start() after stop()');
     const port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(this.requested, ServerCredentials.createInsecure(), (err, boundPort) => {
+      let credentials;
+      try {
+        credentials = serverCredentialsFor(this.tls);
+      } catch (err) {
+        // grpc-js checks the PEM arguments here; its messages name the argument, never the key.
+        reject(new DataPlaneListenError(this.requested, err));
+        return;
+      }
+      this.server.bindAsync(this.requested, credentials, (err, boundPort) => {
         if (err === null) resolve(boundPort);
         else reject(new DataPlaneListenError(this.requested, err));
       });
     });
     this.bound = `${this.requested.slice(0, this.requested.lastIndexOf(':'))}:${port}`;
-    this.logger.info({ address: this.bound }, 'data plane listening');
+    this.logger.info({ address: this.bound, tls: this.tls !== undefined }, 'data plane listening');
     return this.bound;
   }
 
@@ -172,4 +220,9 @@ export class ArchiveServer {
     }
     this.logger.info('data plane stopped');
   }
+}
+
+/** `anyone`, or the node names, for the log. */
+function describeAccess(access: ArchiveAccess): string | string[] {
+  return access.kind === 'anyone' ? 'anyone' : [...access.names].sort();
 }

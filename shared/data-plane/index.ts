@@ -13,6 +13,13 @@ export {
   type PingOptions,
 } from './archive-client.js';
 export { ArchiveServer, type ArchiveServerOptions } from './archive-server.js';
+export type { ArchiveAccess } from './archive-access.js';
+export {
+  DATA_PLANE_SERVER_NAME,
+  channelCredentialsFor,
+  serverCredentialsFor,
+  type DataPlaneTls,
+} from './data-plane-tls.js';
 export type { ArchiveServerStats, NodeServeStats } from './serve-stats.js';
 export type {
   ArchiveServiceClient,

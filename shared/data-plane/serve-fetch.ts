@@ -1,7 +1,8 @@
 import { status as GrpcStatus, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { ByteSource } from '../tar/index.js';
-import { failCall, lookupArchive, stopSignalFor } from './serve-call.js';
+import { admitCaller, failCall, lookupArchive, stopSignalFor, type Registered } from './serve-call.js';
+import type { AccessGate } from './archive-access.js';
 import { WriteWindow } from './write-window.js';
 import type { ArchiveChunk } from './generated/airlift/data/v1/ArchiveChunk.js';
 import type { FetchRequest__Output } from './generated/airlift/data/v1/FetchRequest.js';
@@ -9,7 +10,9 @@ import type { ServeStats } from './serve-stats.js';
 
 /** What a Fetch call needs from the server that accepted it. */
 export interface FetchServeContext {
-  readonly lookup: (archiveId: string) => ByteSource | undefined;
+  readonly lookup: (archiveId: string) => Registered<ByteSource> | undefined;
+  /** Who may call, and may fetch what. */
+  readonly gate: AccessGate;
   readonly chunkBytes: number;
   /** Bytes one fetch may have queued towards a client that does not keep up. */
   readonly maxBufferedBytes: number;
@@ -24,10 +27,14 @@ type FetchCall = ServerWritableStream<FetchRequest__Output, ArchiveChunk>;
 /** Serves one Fetch: validates the request, then streams the range with back-pressure until done or cancelled. */
 export async function serveFetch(call: FetchCall, ctx: FetchServeContext): Promise<void> {
   const { archiveId, offset, length, node, runId } = call.request;
-  const who = node === '' ? '(anonymous)' : node;
+  const caller = admitCaller(call, ctx.gate, node);
+  if (caller === undefined) return;
+  const { who } = caller;
   const log = ctx.logger.child({ archiveId, node: who, runId, offset, length });
 
-  const source = lookupArchive(call, archiveId, ctx.lookup);
+  const source = lookupArchive(call, archiveId, ctx.lookup, (access) =>
+    ctx.gate.check(caller, archiveId, access),
+  );
   if (source === undefined) return;
   const wanted = length === 0 ? source.size - offset : length;
   if (offset > source.size || offset + wanted > source.size) {

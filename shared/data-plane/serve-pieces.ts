@@ -4,12 +4,15 @@ import type { FetchPiecesRequest__Output } from './generated/airlift/data/v1/Fet
 import type { Piece } from './generated/airlift/data/v1/Piece.js';
 import type { PieceSource } from './piece-source.js';
 import type { ServeStats } from './serve-stats.js';
-import { failCall, lookupArchive, stopSignalFor } from './serve-call.js';
+import { admitCaller, failCall, lookupArchive, stopSignalFor, type Registered } from './serve-call.js';
+import type { AccessGate } from './archive-access.js';
 import { WriteWindow } from './write-window.js';
 
 /** What a FetchPieces call needs from the server that accepted it. */
 export interface PiecesServeContext {
-  readonly lookup: (archiveId: string) => PieceSource | undefined;
+  readonly lookup: (archiveId: string) => Registered<PieceSource> | undefined;
+  /** Who may call, and may fetch what. */
+  readonly gate: AccessGate;
   /** Bytes one call may have queued towards a client that does not keep up. */
   readonly maxBufferedBytes: number;
   readonly stats: ServeStats;
@@ -27,9 +30,13 @@ export async function servePieces(call: PiecesCall, ctx: PiecesServeContext): Pr
   const { archiveId, fromPiece, node, runId } = call.request;
   // proto3 sends 0 for a request that never set it: every piece, as before stripes existed.
   const stride = Math.max(1, call.request.stride);
-  const who = node === '' ? '(anonymous)' : node;
+  const caller = admitCaller(call, ctx.gate, node);
+  if (caller === undefined) return;
+  const { who } = caller;
   const log = ctx.logger.child({ archiveId, node: who, runId, fromPiece, stride });
-  const source = lookupArchive(call, archiveId, ctx.lookup);
+  const source = lookupArchive(call, archiveId, ctx.lookup, (access) =>
+    ctx.gate.check(caller, archiveId, access),
+  );
   if (source === undefined) return;
   if (fromPiece >= source.pieceCount) {
     failCall(

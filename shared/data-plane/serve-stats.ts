@@ -14,11 +14,14 @@ export interface ArchiveServerStats {
   readonly activeFetches: number;
   /** Keyed by the node name the fetcher sent (`(anonymous)` when it sent none). */
   readonly nodes: Readonly<Record<string, Readonly<NodeServeStats>>>;
+  /** Calls refused (PERMISSION_DENIED), by the caller as identified (`agent node-3`, `coordinator`…). */
+  readonly refused: Readonly<Record<string, number>>;
 }
 
 /** Counters per requesting node, for run reports and benchmarks. */
 export class ServeStats {
   private readonly nodes = new Map<string, NodeServeStats>();
+  private readonly refusals = new Map<string, number>();
   private bytesServed = 0;
   private active = 0;
 
@@ -40,10 +43,20 @@ export class ServeStats {
     this.active--;
   }
 
+  /** A call from `peer` was refused before it streamed anything. */
+  refused(peer: string): void {
+    this.refusals.set(peer, (this.refusals.get(peer) ?? 0) + 1);
+  }
+
   snapshot(): ArchiveServerStats {
     const nodes: Record<string, NodeServeStats> = {};
     for (const [node, stats] of this.nodes) nodes[node] = { ...stats };
-    return { bytesServed: this.bytesServed, activeFetches: this.active, nodes };
+    return {
+      bytesServed: this.bytesServed,
+      activeFetches: this.active,
+      nodes,
+      refused: Object.fromEntries(this.refusals),
+    };
   }
 
   private entry(node: string): NodeServeStats {

@@ -33,6 +33,12 @@ export const ErrorCode = {
   PieceCorrupt: 'PIECE_CORRUPT',
   PieceMissing: 'PIECE_MISSING',
   PieceStoreClosed: 'PIECE_STORE_CLOSED',
+  SpoolDiskFull: 'SPOOL_DISK_FULL',
+  SpoolWriteFailed: 'SPOOL_WRITE_FAILED',
+  IdentityInvalid: 'IDENTITY_INVALID',
+  SignatureInvalid: 'SIGNATURE_INVALID',
+  JobRefused: 'JOB_REFUSED',
+  RunLocked: 'RUN_LOCKED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

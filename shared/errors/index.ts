@@ -8,3 +8,5 @@ export * from './kube-errors.js';
 export * from './data-plane-errors.js';
 export * from './bus-errors.js';
 export * from './piece-errors.js';
+export * from './spool-errors.js';
+export * from './trust-errors.js';

@@ -11,6 +11,13 @@ export interface RunOptions {
   readonly cwd?: string;
   /** Strings (passwords, tokens) replaced by `[redacted]` in every error message and log line. */
   readonly secrets?: readonly string[];
+  /**
+   * Run the command in a process group of its own. A terminal's Ctrl-C sends SIGINT to the whole
+   * foreground group: a command that must not be cut short by it (`helm upgrade` half done leaves the
+   * release pending-upgrade) is started outside that group, so only airlift decides when it stops
+   * (its timeout, or `signal`). Such a command outlives airlift if airlift is killed with SIGKILL.
+   */
+  readonly ownProcessGroup?: boolean;
 }
 
 /** What a finished command printed. */

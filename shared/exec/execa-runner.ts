@@ -13,7 +13,10 @@ export class ExecaRunner implements CommandRunner {
     const label = redact([file, ...args].join(' '), secrets);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const started = performance.now();
-    this.logger?.debug({ command: label, timeoutMs }, 'running command');
+    this.logger?.debug(
+      { command: label, timeoutMs, ownProcessGroup: options.ownProcessGroup === true },
+      'running command',
+    );
     const result = await execa(file, [...args], {
       shell: false,
       reject: false,
@@ -22,6 +25,7 @@ export class ExecaRunner implements CommandRunner {
       ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
       ...(options.env === undefined ? {} : { env: options.env }),
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      ...(options.ownProcessGroup === true ? { detached: true } : {}),
       stripFinalNewline: true,
       maxBuffer: 64 * 1024 * 1024,
     });

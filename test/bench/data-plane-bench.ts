@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     const hash = createHash('sha256');
     for await (const chunk of archive.stream()) hash.update(chunk as Buffer);
     const id = hash.digest('hex');
-    server.register(id, archive);
+    server.register(id, archive, { kind: 'anyone' });
     const address = await server.start();
 
     const worker = new Worker(new URL(import.meta.url));

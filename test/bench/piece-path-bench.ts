@@ -59,7 +59,7 @@ try {
   const manifest = await buildPieceManifest(source, pieceKiB * 1024);
   const id = manifest.sha256.slice('sha256:'.length);
   const address = await server.start();
-  server.registerPieces(id, wholeArchivePieces(source, manifest.pieceSize));
+  server.registerPieces(id, wholeArchivePieces(source, manifest.pieceSize), { kind: 'anyone' });
   process.stdout.write(`S = ${sizeMiB} MiB, ${manifest.pieces.length} pieces of ${pieceKiB} KiB\n`);
   for (let run = 1; run <= 3; run++) {
     const store = await PieceStore.open(join(dir, `write-${run}`), manifest);
@@ -72,7 +72,7 @@ try {
     await measure(`gRPC receive, run ${run}`, async () => {
       await receivePieces({
         archiveId: id,
-        stripes: [[address]],
+        stripes: [[{ address, name: 'coordinator' }]],
         node: 'bench',
         runId: 'bench',
         target,

@@ -42,26 +42,33 @@ export function upgrade(
   env: Record<string, string>,
   extra: readonly string[] = [],
 ): Promise<CliRun> {
-  return runCli(
-    [
-      'upgrade',
-      bundle,
-      '--release',
-      'kairship',
-      '--namespace',
-      'kairship-system',
-      '--nats',
-      fleet.nats.url,
-      '--listen',
-      '127.0.0.1:0',
-      '--run-dir',
-      runDir,
-      '--timeout',
-      '120s',
-      ...extra,
-    ],
-    env,
-  );
+  return runCli(upgradeArgs(fleet, bundle, runDir, extra), env);
+}
+
+/** The arguments of `upgrade()` (after the CLI path), for tests that start the process themselves. */
+export function upgradeArgs(
+  fleet: LocalFleet,
+  bundle: string,
+  runDir: string,
+  extra: readonly string[] = [],
+): string[] {
+  return [
+    'upgrade',
+    bundle,
+    '--release',
+    'kairship',
+    '--namespace',
+    'kairship-system',
+    '--nats',
+    fleet.nats.url,
+    '--listen',
+    '127.0.0.1:0',
+    '--run-dir',
+    runDir,
+    '--timeout',
+    '120s',
+    ...extra,
+  ];
 }
 
 /** `airlift status --output json` parsed. */

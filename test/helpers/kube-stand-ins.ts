@@ -13,7 +13,11 @@ import { FIXTURES_DIR } from './paths.js';
  * - AIRLIFT_STANDIN_CHART_VERSION: chart version `helm status -o json` reports (default 0.20.0);
  * - AIRLIFT_STANDIN_RELEASE_STATUS: the release status it reports (default deployed);
  * - AIRLIFT_STANDIN_VALUES_FILE: what `helm get values` prints (default sets global.imageRegistry);
- * - AIRLIFT_STANDIN_VERBOSE=1: both print `stand-in: no cluster here` to stderr.
+ * - AIRLIFT_STANDIN_VERBOSE=1: both print `stand-in: no cluster here` to stderr;
+ * - AIRLIFT_STANDIN_SLEEP_helm_upgrade / AIRLIFT_STANDIN_SLEEP_kubectl_apply: seconds that command
+ *   sleeps before it answers (it then finishes normally);
+ * - AIRLIFT_STANDIN_EXIT_LOG: file each stand-in appends `{"tool","argv","status"}` to when it exits
+ *   (status 130/143 when SIGINT/SIGTERM ended it); see readStandInExits.
  */
 export const STAND_IN_BIN = join(FIXTURES_DIR, 'bin');
 export const HELM_STAND_IN = join(STAND_IN_BIN, 'helm');
@@ -39,6 +43,9 @@ const KNOBS = [
   'AIRLIFT_STANDIN_RELEASE_STATUS',
   'AIRLIFT_STANDIN_VALUES_FILE',
   'AIRLIFT_STANDIN_VERBOSE',
+  'AIRLIFT_STANDIN_SLEEP_helm_upgrade',
+  'AIRLIFT_STANDIN_SLEEP_kubectl_apply',
+  'AIRLIFT_STANDIN_EXIT_LOG',
 ];
 
 /**
@@ -71,4 +78,26 @@ export async function readStandInLog(file: string): Promise<StandInCall[]> {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as StandInCall);
+}
+
+/** How one stand-in call ended; `argv` excludes the program name. */
+export interface StandInExit {
+  readonly tool: 'helm' | 'kubectl';
+  readonly argv: readonly string[];
+  readonly status: number;
+}
+
+/** The exits recorded in `file` (AIRLIFT_STANDIN_EXIT_LOG), in order; none when it does not exist. */
+export async function readStandInExits(file: string): Promise<StandInExit[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as StandInExit);
 }

@@ -355,6 +355,14 @@ class MemoryKvStore implements KvStore {
     return last?.operation === 'PUT' ? last : undefined;
   }
 
+  async putIf(key: string, value: Uint8Array, revision?: number): Promise<number | undefined> {
+    await this.ready('put', key);
+    const last = this.data.kept(key).at(-1);
+    const current = last?.operation === 'PUT' ? last.revision : undefined;
+    if (revision === undefined ? current !== undefined : last?.revision !== revision) return undefined;
+    return this.data.write(key, value, 'PUT');
+  }
+
   async delete(key: string): Promise<void> {
     await this.ready('delete', key);
     this.data.write(key, new Uint8Array(), 'DEL');

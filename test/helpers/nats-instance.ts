@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { execa } from 'execa';
 
@@ -57,8 +57,22 @@ export interface NatsOptions {
   readonly tls?: boolean;
   /** Default 10 s. */
   readonly readyTimeoutMs?: number;
+  /**
+   * Run nats-server with this config file as it is (e.g. a generated fleet's nats-server.conf) instead
+   * of one of our own; port, user, password, token and tls are then ignored. The config's `listen` should
+   * use port -1: the port is read from the ports file.
+   */
+  readonly configFile?: string;
+  /** With configFile: how the readiness probe authenticates (an nkey user seed) and the CA PEM it trusts. */
+  readonly probe?: NatsProbeCredentials;
   /** How long SIGTERM may take before SIGKILL; default 5 s. */
   readonly stopTimeoutMs?: number;
+}
+
+/** An nkey user seed (`SU…`) and the CA PEM of a TLS-only server started from a config file. */
+export interface NatsProbeCredentials {
+  readonly seed: string;
+  readonly ca: string;
 }
 
 const PROBE_TIMEOUT_MS = 1_000;
@@ -71,6 +85,12 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsInstance
   }
   if (options.token !== undefined && options.user !== undefined) {
     throw new Error('startNats: token and user/password are exclusive');
+  }
+  const external = options.configFile;
+  if (external !== undefined && options.probe === undefined) {
+    throw new Error(
+      'startNats: a configFile needs probe credentials (its server admits no anonymous client)',
+    );
   }
   const serverBin = requireBinary('nats-server');
   const temp = makeTempDir('airlift-nats');
@@ -99,19 +119,19 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsInstance
 
   try {
     const tls = options.tls === true ? await makeServerCertificate(dir) : undefined;
-    const scheme = tls === undefined ? 'nats' : 'tls';
+    const scheme = tls === undefined && external === undefined ? 'nats' : 'tls';
     const configFile = join(dir, 'nats-server.conf');
     const writeConfig = (port: number): void => {
       writeFileSync(configFile, serverConfig({ ...options, dir, port, jetstream, tlsFiles: tls }));
     };
     const launch = async (port: number): Promise<number> => {
-      writeConfig(port);
-      const started = spawnDaemon({
-        name: `nats-server[${dir}]`,
-        command: serverBin,
-        args: ['-c', configFile],
-        logFile,
-      });
+      // A given config is used as it is: command-line flags override it (the port, on restart).
+      const args =
+        external === undefined
+          ? ['-c', configFile]
+          : ['-c', external, '--ports_file_dir', dir, ...(port === 0 ? [] : ['-p', String(port)])];
+      if (external === undefined) writeConfig(port);
+      const started = spawnDaemon({ name: `nats-server[${dir}]`, command: serverBin, args, logFile });
       daemon = started;
       let actualPort = port;
       await waitUntilReady(started, {
@@ -121,7 +141,10 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsInstance
         check: async () => {
           if (actualPort === 0) actualPort = readPortsFile(dir, started.pid) ?? 0;
           if (actualPort === 0) return false;
-          return probe(`${scheme}://127.0.0.1:${actualPort}`, options, tls, jetstream);
+          const url = `${scheme}://127.0.0.1:${actualPort}`;
+          return options.probe === undefined || external === undefined
+            ? probe(url, options, tls, jetstream)
+            : probeWithSeed(url, options.probe, jetstream);
         },
       });
       return actualPort;
@@ -197,6 +220,10 @@ async function probe(
     };
     connectOptions.tls = probeTls;
   }
+  return tryConnect(connectOptions, jetstream);
+}
+
+async function tryConnect(connectOptions: NodeConnectionOptions, jetstream: boolean): Promise<boolean> {
   try {
     const nc = await connect(connectOptions);
     try {
@@ -210,6 +237,24 @@ async function probe(
   } catch {
     return false;
   }
+}
+
+async function probeWithSeed(
+  url: string,
+  credentials: NatsProbeCredentials,
+  jetstream: boolean,
+): Promise<boolean> {
+  return tryConnect(
+    {
+      servers: [url],
+      name: 'airlift-test-probe',
+      timeout: PROBE_TIMEOUT_MS,
+      reconnect: false,
+      authenticator: nkeyAuthenticator(new TextEncoder().encode(credentials.seed)),
+      tls: { ca: credentials.ca },
+    },
+    jetstream,
+  );
 }
 
 interface ConfigInput extends Pick<NatsOptions, 'user' | 'password' | 'token'> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, it } from 'node:test';
 import type { JobEvent } from '../../../shared/control/index.js';
-import { encodeMessage } from '../../../shared/control/index.js';
+import { seal } from '../../../shared/trust/index.js';
 import { archiveIdOf } from '../../../shared/pieces/index.js';
 import { loadImagesJob, mutate } from '../../shared/control/control-fixtures.js';
 import { AgentHarness, PIECE_SIZE } from './daemon-kit.js';
@@ -28,7 +28,15 @@ describe('AgentDaemon jobs', { timeout: 20_000 }, () => {
     agent = new AgentHarness();
     await agent.start();
     const ack = await agent.send({});
-    assert.deepEqual(ack, { v: 1, jobId: JOB.jobId, node: 'node-a', accepted: true });
+    assert.deepEqual(
+      { ...ack, bootId: undefined },
+      { v: 1, jobId: JOB.jobId, node: 'node-a', accepted: true, bootId: undefined },
+    );
+    assert.equal(
+      ack.bootId,
+      (await agent.stored())?.bootId,
+      'the ack names the agent process that took the job',
+    );
     const events = await agent.untilReport();
 
     assert.deepEqual(
@@ -95,18 +103,20 @@ describe('AgentDaemon jobs', { timeout: 20_000 }, () => {
   it('refuses a malformed job with the reason, and stays ready', async () => {
     agent = new AgentHarness();
     await agent.start();
+    const signed = (message: unknown): Uint8Array =>
+      seal('job', message, agent.keys.coordinatorTrust().sealer);
     const notJson = await agent.send(new TextEncoder().encode('load everything'));
     assert.equal(notJson.accepted, false);
     assert.equal(notJson.jobId, 'unknown');
     assert.equal(notJson.node, 'node-a');
-    assert.match(notJson.reason ?? '', /not JSON/);
+    assert.match(notJson.reason ?? '', /not a signed airlift message/);
 
     const badDigest = mutate(loadImagesJob(), 'payload.archive.sha256', 'sha256:nothex');
-    const refused = await agent.send(encodeMessage(badDigest));
+    const refused = await agent.send(signed(badDigest));
     assert.equal(refused.accepted, false);
     assert.match(refused.reason ?? '', /field payload\.archive\.sha256/);
 
-    const unknownKind = await agent.send(encodeMessage(mutate(loadImagesJob(), 'kind', 'run-shell')));
+    const unknownKind = await agent.send(signed(mutate(loadImagesJob(), 'kind', 'run-shell')));
     assert.equal(unknownKind.accepted, false);
     assert.match(unknownKind.reason ?? '', /field kind/);
 
@@ -120,13 +130,17 @@ describe('AgentDaemon jobs', { timeout: 20_000 }, () => {
     agent = new AgentHarness();
     await agent.start();
     const ack = await agent.send({ node: 'node-b' });
-    assert.deepEqual(ack, {
-      v: 1,
-      jobId: JOB.jobId,
-      node: 'node-a',
-      accepted: false,
-      reason: 'job is for node node-b, this is node-a',
-    });
+    assert.deepEqual(
+      { ...ack, bootId: undefined },
+      {
+        v: 1,
+        jobId: JOB.jobId,
+        node: 'node-a',
+        accepted: false,
+        reason: 'job is for node node-b, this is node-a',
+        bootId: undefined,
+      },
+    );
     assert.equal(fetches(agent), 0);
   });
 

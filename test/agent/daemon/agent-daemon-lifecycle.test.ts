@@ -3,7 +3,7 @@ import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Subjects, decodeMessage, heartbeatSchema, type Heartbeat } from '../../../shared/control/index.js';
+import { Subjects, heartbeatSchema, type Heartbeat } from '../../../shared/control/index.js';
 import { BusRequestError } from '../../../shared/errors/index.js';
 import { archiveIdOf } from '../../../shared/pieces/index.js';
 import { AIRLIFT_VERSION } from '../../../shared/version.js';
@@ -19,7 +19,7 @@ describe('AgentDaemon lifecycle', { timeout: 20_000 }, () => {
     agent = new AgentHarness({ heartbeatIntervalMs: 60_000 });
     const published = new Collector<Heartbeat>();
     agent.observer.subscribe(Subjects.heartbeat('node-a'), (m) => {
-      published.push(decodeMessage(heartbeatSchema, m.subject, m.data));
+      published.push(agent.open(heartbeatSchema, 'heartbeat', m.subject, m.data));
     });
     await agent.start();
     const hb = await agent.stored();

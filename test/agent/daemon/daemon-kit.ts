@@ -8,8 +8,6 @@ import type { KvStore } from '../../../shared/bus/bus.js';
 import {
   Buckets,
   Subjects,
-  decodeMessage,
-  encodeMessage,
   heartbeatSchema,
   jobAckSchema,
   jobEventSchema,
@@ -19,6 +17,8 @@ import {
 } from '../../../shared/control/index.js';
 import { ArchiveServer, wholeArchivePieces, type PieceSource } from '../../../shared/data-plane/index.js';
 import { silentLogger } from '../../../shared/logging/index.js';
+import { openMessage, seal } from '../../../shared/trust/index.js';
+import { TestKeys } from '../../helpers/test-keys.js';
 import { archiveIdOf, buildPieceManifest, type PieceManifest } from '../../../shared/pieces/index.js';
 import { BufferByteSource } from '../../../shared/tar/index.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -143,14 +143,18 @@ export class PieceOrigin {
     const source = new BufferByteSource(this.bytes, 'images.tar');
     this.manifest = await buildPieceManifest(source, PIECE_SIZE);
     const whole = wholeArchivePieces(source, PIECE_SIZE);
-    this.server.registerPieces(archiveIdOf(this.manifest), {
-      pieceCount: whole.pieceCount,
-      piece: async (index, signal) => {
-        const gate = this.gate?.promise;
-        if (index > 0 && gate !== undefined) await untilAborted(gate, signal);
-        return whole.piece(index, signal);
+    this.server.registerPieces(
+      archiveIdOf(this.manifest),
+      {
+        pieceCount: whole.pieceCount,
+        piece: async (index, signal) => {
+          const gate = this.gate?.promise;
+          if (index > 0 && gate !== undefined) await untilAborted(gate, signal);
+          return whole.piece(index, signal);
+        },
       },
-    });
+      { kind: 'anyone' },
+    );
     this.address = await this.server.start();
   }
 
@@ -181,7 +185,8 @@ export class PieceOrigin {
             format: 'docker-save',
             entriesEnd: this.bytes.length - 1024,
             manifest: this.manifest,
-            stripes: [[this.address]],
+            stripes: [[{ address: this.address, name: 'coordinator' }]],
+            servesTo: [],
           },
           ...payloadOverrides,
         }),
@@ -217,6 +222,10 @@ export interface AgentSetup {
   readonly endpoint?: FakeEndpoint;
   readonly dataDir?: string;
   readonly runtimeProbeMs?: number;
+  readonly jobWindow?: { maxAgeMs: number; maxSkewMs: number };
+  /** Another harness's spool and keys: the same node, restarted. */
+  readonly spool?: ReturnType<typeof makeTempDir>;
+  readonly keys?: TestKeys;
 }
 
 /** One AgentDaemon on a MemoryNats, with an observer connection watching what it says. */
@@ -226,7 +235,7 @@ export class AgentHarness {
   readonly observer: MemoryBus = this.nats.connect('observer');
   readonly runtime = new PlanRuntime();
   readonly origin = new PieceOrigin();
-  readonly spool = makeTempDir('airlift-agent-spool');
+  readonly spool: ReturnType<typeof makeTempDir>;
   readonly endpoint: FakeEndpoint;
   readonly node: string;
   readonly dataDir: string;
@@ -235,10 +244,14 @@ export class AgentHarness {
   readonly heartbeats = new Collector<Heartbeat>();
   /** Every event published for run RUN_ID. */
   readonly events = new Collector<JobEvent>();
+  /** The coordinator's key the agent trusts, and the agent's own. */
+  readonly keys: TestKeys;
   fleet!: KvStore;
   private watch: { stop(): void } | undefined;
 
-  constructor(setup: AgentSetup = {}) {
+  constructor(private readonly setup: AgentSetup = {}) {
+    this.spool = setup.spool ?? makeTempDir('airlift-agent-spool');
+    this.keys = setup.keys ?? new TestKeys();
     this.node = setup.node ?? 'node-a';
     this.endpoint = setup.endpoint ?? new FakeEndpoint();
     this.dataDir = setup.dataDir ?? join(tmpdir(), 'airlift-not-created', 'images');
@@ -250,7 +263,9 @@ export class AgentHarness {
         drainTimeoutMs: setup.drainTimeoutMs ?? 5_000,
         spoolDir: this.spool.path,
         stallMs: 10_000,
+        trust: this.keys.agentTrust(this.node),
         ...(setup.runtimeProbeMs === undefined ? {} : { runtimeProbeMs: setup.runtimeProbeMs }),
+        ...(setup.jobWindow === undefined ? {} : { jobWindow: setup.jobWindow }),
       },
       {
         connect: () => Promise.resolve(this.agentBus),
@@ -267,10 +282,10 @@ export class AgentHarness {
     this.fleet = await this.observer.kv(Buckets.fleet, { history: 5 });
     this.watch = await this.fleet.watch((entry) => {
       if (entry.key === this.node && entry.operation === 'PUT')
-        this.heartbeats.push(decodeMessage(heartbeatSchema, entry.key, entry.value));
+        this.heartbeats.push(this.open(heartbeatSchema, 'heartbeat', entry.key, entry.value));
     });
     this.observer.subscribe(Subjects.runEvents(loadImagesJob().runId), (m) => {
-      this.events.push(decodeMessage(jobEventSchema, m.subject, m.data));
+      this.events.push(this.open(jobEventSchema, 'event', m.subject, m.data));
     });
     await this.daemon.start();
     await this.heartbeats.waitFor('the first heartbeat', () => true);
@@ -279,15 +294,35 @@ export class AgentHarness {
   /** The heartbeat the fleet bucket holds now. */
   async stored(): Promise<Heartbeat | undefined> {
     const entry = await this.fleet.get(this.node);
-    return entry === undefined ? undefined : decodeMessage(heartbeatSchema, this.node, entry.value);
+    return entry === undefined ? undefined : this.open(heartbeatSchema, 'heartbeat', this.node, entry.value);
+  }
+
+  /** Opens what the agent sent, as the coordinator does: it must be signed by this node's key. */
+  open<T>(
+    schema: Parameters<typeof openMessage<T>>[0],
+    purpose: 'heartbeat' | 'event' | 'ack',
+    subject: string,
+    data: Uint8Array,
+  ): T {
+    const opened = openMessage(schema, purpose, subject, data, this.keys.coordinatorTrust().policy);
+    if (opened.signer !== this.node) throw new Error(`${purpose} signed by ${opened.signer ?? 'nobody'}`);
+    return opened.message;
+  }
+
+  /** A job for this node, signed by the coordinator key the agent trusts. */
+  signedJob(job: Partial<LoadImagesJob> = {}): Uint8Array {
+    return seal(
+      'job',
+      wireJob(this.origin.job({ node: this.node, ...job })),
+      this.keys.coordinatorTrust().sealer,
+    );
   }
 
   /** Sends a job for the origin's archive (or raw bytes) to this node's job subject; decodes the ack. */
   async send(job: Partial<LoadImagesJob> | Uint8Array, node = this.node): Promise<JobAck> {
-    const data =
-      job instanceof Uint8Array ? job : encodeMessage(wireJob(this.origin.job({ node: this.node, ...job })));
+    const data = job instanceof Uint8Array ? job : this.signedJob(job);
     const reply = await this.observer.request(Subjects.job(node), data, 1000);
-    return decodeMessage(jobAckSchema, Subjects.job(node), reply);
+    return this.open(jobAckSchema, 'ack', Subjects.job(node), reply);
   }
 
   /** Events of one job until its report, once the report is in. */
@@ -298,11 +333,21 @@ export class AgentHarness {
 
   /** Releases any held transfer and stops the daemon (idempotent), the observer and the origin. */
   async close(): Promise<void> {
+    await this.closeAllButSpool();
+    await this.spool.remove();
+  }
+
+  /** Stops this agent and hands its spool and keys to a new one: the same node after a restart. */
+  async restarted(): Promise<AgentHarness> {
+    await this.closeAllButSpool();
+    return new AgentHarness({ ...this.setup, spool: this.spool, keys: this.keys });
+  }
+
+  private async closeAllButSpool(): Promise<void> {
     this.origin.release();
     await this.daemon.stop();
     this.watch?.stop();
     await this.observer.drain();
     await this.origin.stop();
-    await this.spool.remove();
   }
 }

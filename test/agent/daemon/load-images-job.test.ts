@@ -6,7 +6,9 @@ import { runInNewContext } from 'node:vm';
 import type { JobProgress } from '../../../agent/daemon/job-progress.js';
 import { runLoadImagesJob } from '../../../agent/daemon/load-images-job.js';
 import { PieceShelf } from '../../../agent/daemon/piece-shelf.js';
-import { Subjects, decodeMessage, jobEventSchema, type JobEvent } from '../../../shared/control/index.js';
+import { Subjects, jobEventSchema, type JobEvent } from '../../../shared/control/index.js';
+import { openMessage } from '../../../shared/trust/index.js';
+import { TestKeys } from '../../helpers/test-keys.js';
 import { silentLogger } from '../../../shared/logging/index.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { FakeEndpoint, PieceOrigin, PlanRuntime } from './daemon-kit.js';
@@ -34,6 +36,8 @@ describe('runLoadImagesJob', { timeout: 20_000 }, () => {
     await tmp.remove();
   });
 
+  const keys = new TestKeys();
+
   function setup(): Run {
     const runtime = new PlanRuntime();
     const events: JobEvent[] = [];
@@ -52,9 +56,13 @@ describe('runLoadImagesJob', { timeout: 20_000 }, () => {
         shelf,
         stallMs: 10_000,
         logger: silentLogger(),
+        sealer: keys.agentTrust('node-a').sealer,
         publish: (subject, data) => {
           subjects.add(subject);
-          events.push(decodeMessage(jobEventSchema, subject, data));
+          // Only events node-a signed count, as on the coordinator.
+          const opened = openMessage(jobEventSchema, 'event', subject, data, keys.coordinatorTrust().policy);
+          assert.equal(opened.signer, 'node-a');
+          events.push(opened.message);
         },
       },
     };

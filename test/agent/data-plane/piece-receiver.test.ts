@@ -23,6 +23,7 @@ import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 const PIECE = 256 * 1024;
 const PAYLOAD = randomBytes(PIECE * 6 + 1234);
 const logger = silentLogger();
+const ANYONE = { kind: 'anyone' } as const;
 
 /** A server whose FetchPieces handler is the test's: to play a source that lies, stalls or dies. */
 async function rogue(
@@ -69,7 +70,7 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
     id = manifest.sha256.slice('sha256:'.length);
     origin = new ArchiveServer({ logger });
     originAddress = await origin.start();
-    origin.registerPieces(id, wholeArchivePieces(source, PIECE));
+    origin.registerPieces(id, wholeArchivePieces(source, PIECE), ANYONE);
   });
   after(async () => {
     await origin.stop();
@@ -81,7 +82,10 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
   const receiveStripes = (store: PieceStore, stripes: string[][], stallMs = 2000, maxRate?: TokenBucket) =>
     receivePieces({
       archiveId: id,
-      stripes,
+      // Plaintext checks no names: any will do.
+      stripes: stripes.map((list) =>
+        list.map((address) => ({ address, name: address === originAddress ? 'coordinator' : 'peer' })),
+      ),
       node: 'n1',
       runId: 'r1',
       target: store,
@@ -106,13 +110,17 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
     const relay = await freshStore();
     const relayServer = new ArchiveServer({ logger });
     const relayAddress = await relayServer.start();
-    relayServer.registerPieces(id, {
-      pieceCount: relay.pieceCount,
-      piece: async (index, signal) => {
-        await relay.waitFor(index, signal);
-        return relay.read(index);
+    relayServer.registerPieces(
+      id,
+      {
+        pieceCount: relay.pieceCount,
+        piece: async (index, signal) => {
+          await relay.waitFor(index, signal);
+          return relay.read(index);
+        },
       },
-    });
+      ANYONE,
+    );
     try {
       const last = await freshStore();
       // The downstream node starts first: it must wait on the relay, not fall back to the origin.
@@ -138,13 +146,17 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
       // The peer answers NOT_FOUND for a while: its own job reaches it after ours reached this node.
       const downstream = receive(last, [relayAddress, originAddress]);
       await new Promise((resolve) => setTimeout(resolve, 700));
-      relayServer.registerPieces(id, {
-        pieceCount: relay.pieceCount,
-        piece: async (index, signal) => {
-          await relay.waitFor(index, signal);
-          return relay.read(index);
+      relayServer.registerPieces(
+        id,
+        {
+          pieceCount: relay.pieceCount,
+          piece: async (index, signal) => {
+            await relay.waitFor(index, signal);
+            return relay.read(index);
+          },
         },
-      });
+        ANYONE,
+      );
       const [down] = await Promise.all([downstream, receive(relay, [originAddress])]);
       assert.equal(last.complete, true);
       assert.equal(down.sourceSwitches, 0);
@@ -284,7 +296,7 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
   it('stripes: each stripe comes from its own source, at once, and together they make the archive', async () => {
     const other = new ArchiveServer({ logger });
     const otherAddress = await other.start();
-    other.registerPieces(id, wholeArchivePieces(new BufferByteSource(PAYLOAD, 'images.tar'), PIECE));
+    other.registerPieces(id, wholeArchivePieces(new BufferByteSource(PAYLOAD, 'images.tar'), PIECE), ANYONE);
     try {
       const store = await freshStore();
       const report = await receiveStripes(store, [[originAddress], [otherAddress]]);

@@ -22,7 +22,7 @@ describe('coordinator data plane', () => {
         bundle = await Bundle.open((await writeSampleBundle(dir.path, { layerBytes: 300 * 1024 })).path);
         const expected = await collectBytes(bundle.openImagesStream());
         const hex = createHash('sha256').update(expected).digest('hex');
-        server.register(hex, bundle.imagesSource());
+        server.register(hex, bundle.imagesSource(), { kind: 'anyone' });
         const address = await server.start();
 
         const stream = fetchArchive({

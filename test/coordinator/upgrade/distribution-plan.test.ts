@@ -1,13 +1,41 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planSources } from '../../../coordinator/upgrade/distribution-plan.js';
+import {
+  planSources,
+  servesTo,
+  type DistributionMode,
+  type PlannedNode,
+  type PlanOptions,
+  type SourcePlan,
+} from '../../../coordinator/upgrade/distribution-plan.js';
 
 const NODES = ['a', 'b', 'c', 'd', 'e'].map((n) => ({ node: `node-${n}`, grpcAddress: `${n}:7480` }));
 const COORDINATOR = 'coord:7480';
 
+/** The plan's source addresses, after checking every source names who serves at that address. */
+function planAddresses(
+  nodes: readonly PlannedNode[],
+  mode: DistributionMode,
+  options?: PlanOptions,
+): Map<string, string[][]> {
+  const plan = planSources(nodes, COORDINATOR, mode, options);
+  checkNames(nodes, plan);
+  return new Map(
+    [...plan].map(([node, stripes]) => [node, stripes.map((list) => list.map((s) => s.address))]),
+  );
+}
+
+function checkNames(nodes: readonly PlannedNode[], plan: SourcePlan): void {
+  const nameAt = new Map(nodes.map((n) => [n.grpcAddress, n.node]));
+  nameAt.set(COORDINATOR, 'coordinator');
+  for (const source of [...plan.values()].flat(2)) {
+    assert.equal(source.name, nameAt.get(source.address), `the source at ${source.address}`);
+  }
+}
+
 describe('planSources', () => {
   it('star: every node fetches from the coordinator only', () => {
-    const plan = planSources(NODES, COORDINATOR, 'star');
+    const plan = planAddresses(NODES, 'star');
     assert.deepEqual(
       [...plan.values()],
       NODES.map(() => [[COORDINATOR]]),
@@ -15,7 +43,7 @@ describe('planSources', () => {
   });
 
   it('chain: each node prefers its predecessor, then the ones before it, then the coordinator', () => {
-    const plan = planSources(NODES, COORDINATOR, 'chain');
+    const plan = planAddresses(NODES, 'chain');
     assert.deepEqual(Object.fromEntries(plan), {
       'node-a': [[COORDINATOR]],
       'node-b': [['a:7480', COORDINATOR]],
@@ -26,13 +54,13 @@ describe('planSources', () => {
   });
 
   it('chain: fallbackPeers bounds the peers tried after the planned one', () => {
-    const plan = planSources(NODES, COORDINATOR, 'chain', { fallbackPeers: 0 });
+    const plan = planAddresses(NODES, 'chain', { fallbackPeers: 0 });
     assert.deepEqual(plan.get('node-e'), [['d:7480', COORDINATOR]]);
     assert.equal(planSources([], COORDINATOR, 'chain').size, 0);
   });
 
   it('tree: two stripes, each down a binary tree whose interior is a different half of the nodes', () => {
-    const plan = planSources(NODES, COORDINATOR, 'tree', { stripes: 2 });
+    const plan = planAddresses(NODES, 'tree', { stripes: 2 });
     // Stripe 0 runs a, b, c, d, e (a feeds b and c, b feeds d and e); stripe 1 the same rotated by
     // ceil(4 / 2) = 2: c, d, e, a, b (c feeds d and e, d feeds a and b).
     assert.deepEqual(Object.fromEntries(plan), {
@@ -65,7 +93,7 @@ describe('planSources', () => {
   ] as const) {
     it(`tree: ${count} nodes in ${stripes} stripes upload the archive about once each, in few hops`, () => {
       const nodes = Array.from({ length: count }, (_, i) => ({ node: `n${i}`, grpcAddress: `n${i}:7480` }));
-      const plan = planSources(nodes, COORDINATOR, 'tree', { stripes });
+      const plan = planAddresses(nodes, 'tree', { stripes });
       const children = new Map<string, number>();
       for (const [node, sources] of plan) {
         assert.equal(sources.length, stripes, `${node} has a source list per stripe`);
@@ -93,6 +121,26 @@ describe('planSources', () => {
       }
     });
   }
+
+  it('servesTo: each node serves exactly the nodes whose sources list it, planned or fallback', () => {
+    const chain = servesTo(planSources(NODES, COORDINATOR, 'chain'));
+    assert.deepEqual(Object.fromEntries(chain), {
+      'node-a': ['node-b', 'node-c', 'node-d'],
+      'node-b': ['node-c', 'node-d', 'node-e'],
+      'node-c': ['node-d', 'node-e'],
+      'node-d': ['node-e'],
+      'node-e': [],
+    });
+    assert.deepEqual(
+      Object.fromEntries(servesTo(planSources(NODES, COORDINATOR, 'star'))),
+      Object.fromEntries(NODES.map((n) => [n.node, []])),
+    );
+    // Tree: both stripes count (see the tree plan above).
+    const tree = servesTo(planSources(NODES, COORDINATOR, 'tree', { stripes: 2 }));
+    assert.deepEqual(tree.get('node-a'), ['node-b', 'node-c', 'node-d', 'node-e']);
+    assert.deepEqual(tree.get('node-c'), ['node-a', 'node-b', 'node-d', 'node-e']);
+    assert.deepEqual(tree.get('node-e'), []);
+  });
 
   it('tree: refuses a stripe count it cannot carry, naming it', () => {
     assert.throws(() => planSources(NODES, COORDINATOR, 'tree', { stripes: 0 }), /stripes .* got 0/);

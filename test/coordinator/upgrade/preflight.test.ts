@@ -57,7 +57,7 @@ describe('preflight', { timeout: 10_000 }, () => {
   let fleet: FleetRegistry;
   beforeEach(async () => {
     kit = await new FleetKit().open();
-    fleet = await FleetRegistry.open(kit.coordinator);
+    fleet = await FleetRegistry.open(kit.coordinator, kit.keys.coordinatorTrust().policy);
   });
 
   const check = (kube: KubeTools, overrides: Partial<PreflightInput> = {}) =>

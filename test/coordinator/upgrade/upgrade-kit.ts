@@ -10,7 +10,6 @@ import {
   Buckets,
   Subjects,
   decodeMessage,
-  encodeMessage,
   jobSchema,
   runStateSchema,
   type Heartbeat,
@@ -20,6 +19,8 @@ import {
   type RunState,
 } from '../../../shared/control/index.js';
 import { silentLogger } from '../../../shared/logging/index.js';
+import { openMessage, seal } from '../../../shared/trust/index.js';
+import { TestKeys } from '../../helpers/test-keys.js';
 import { MemoryNats, type MemoryBus } from '../../helpers/memory-bus.js';
 import { heartbeat, payload, report, runState, wirePayload } from '../../shared/control/control-fixtures.js';
 
@@ -47,6 +48,9 @@ export class FleetKit {
   readonly coordinator: MemoryBus = this.nats.connect('coordinator');
   readonly agents: MemoryBus = this.nats.connect('agents');
   readonly jobs: Job[] = [];
+  readonly keys = new TestKeys();
+  /** Each node's agent process: a heartbeat with another bootId is a restarted agent. */
+  readonly bootIds = new Map<string, string>();
   fleetKv!: KvStore;
 
   async open(): Promise<this> {
@@ -56,23 +60,35 @@ export class FleetKit {
 
   /** Stores a heartbeat for `node`, sent now unless overridden. */
   async beat(node: string, overrides: Partial<Heartbeat> = {}): Promise<void> {
-    await this.fleetKv.put(node, encodeMessage(heartbeat({ node, ...overrides })));
+    const bootId = this.bootIds.get(node) ?? `boot-${node}`;
+    await this.fleetKv.put(node, this.sealAs(node, 'heartbeat', heartbeat({ node, bootId, ...overrides })));
+  }
+
+  /** Signs `message` with `node`'s key, as that node's agent would. */
+  sealAs(node: string, purpose: 'ack' | 'event' | 'heartbeat', message: unknown): Uint8Array {
+    return seal(purpose, message, this.keys.agentTrust(node).sealer);
+  }
+
+  /** Opens a job as `node`'s agent would (signature checked), without the freshness and replay checks. */
+  openJob(node: string, data: Uint8Array): Job {
+    return openMessage(jobSchema, 'job', Subjects.job(node), data, this.keys.agentTrust(node).policy).message;
   }
 
   /** A healthy heartbeat and a job subscription that plays `script`. */
   async agent(node: string, script: AgentScript): Promise<void> {
     await this.beat(node);
     this.agents.subscribe(Subjects.job(node), (message) => {
-      const job = decodeMessage(jobSchema, message.subject, message.data);
+      const job = this.openJob(node, message.data);
       this.jobs.push(job);
       if (script.ack === 'ignore') return;
       const accepted = script.ack === 'accept';
       message.respond(
-        encodeMessage({
+        this.sealAs(node, 'ack', {
           v: 1,
           jobId: job.jobId,
           node,
           accepted,
+          bootId: this.bootIds.get(node) ?? `boot-${node}`,
           ...(accepted ? {} : { reason: script.reason }),
         }),
       );
@@ -98,7 +114,7 @@ export class FleetKit {
         body,
         ...overrides,
       };
-      this.agents.publish(Subjects.events(e.runId, e.node), encodeMessage(e));
+      this.agents.publish(Subjects.events(e.runId, e.node), this.sealAs(node, 'event', e));
     };
     const story = (ok: boolean): void => {
       event({ type: 'phase', phase: 'loading' });
@@ -123,14 +139,17 @@ export class FleetKit {
   /** Runs distribute() for `nodes` with small timings; returns outcomes, events seen and the stored run state. */
   async distribute(
     nodes: readonly string[],
-    options: Partial<Pick<DistributeInput, 'timeoutMs' | 'ackTimeoutMs' | 'livenessCheckMs' | 'signal'>> = {},
+    options: Partial<
+      Pick<DistributeInput, 'timeoutMs' | 'ackTimeoutMs' | 'livenessCheckMs' | 'signal' | 'onNotice'>
+    > = {},
   ): Promise<{ outcomes: NodeOutcome[]; events: JobEvent[]; stored: RunState; store: RunStore }> {
     const logger = silentLogger();
     const store = await RunStore.create(this.coordinator, runState(nodes, { runId: RUN_ID }), logger);
     const events: JobEvent[] = [];
     const outcomes = await distribute({
       bus: this.coordinator,
-      fleet: await FleetRegistry.open(this.coordinator),
+      fleet: await FleetRegistry.open(this.coordinator, this.keys.coordinatorTrust().policy),
+      trust: this.keys.coordinatorTrust(),
       store,
       runId: RUN_ID,
       nodes,
@@ -141,6 +160,7 @@ export class FleetKit {
       signal: options.signal ?? new AbortController().signal,
       logger,
       onEvent: (e) => events.push(e),
+      ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
     });
     await store.flush();
     const entry = await (await this.coordinator.kv(Buckets.runs)).get(RUN_ID);

@@ -27,6 +27,10 @@ export function heartbeat(overrides: Partial<Heartbeat> = {}): Heartbeat {
     state: 'ready',
     runtime: { kind: 'containerd', version: '1.7.0', endpoint: '/run/containerd.sock', ok: true },
     disk: { path: '/var/lib/containerd', freeBytes: 50 * 2 ** 30, totalBytes: 100 * 2 ** 30 },
+    spool: { path: '/var/lib/airlift/spool', freeBytes: 50 * 2 ** 30, totalBytes: 100 * 2 ** 30 },
+    bootId: 'boot-1',
+    trust: 'signed',
+    refusals: { total: 0 },
     grpcAddress: '10.0.0.1:7443',
     ...overrides,
   };
@@ -51,7 +55,13 @@ export function payload(overrides: Partial<LoadImagesJob['payload']> = {}): Load
       entriesEnd: 3072,
       // 4096 bytes in one 256 KiB piece: the single piece's digest is the archive's.
       manifest: { pieceSize: 256 * 1024, size: 4096, pieces: [ARCHIVE_HEX], sha256: `sha256:${ARCHIVE_HEX}` },
-      stripes: [['10.0.0.8:7481', '10.0.0.9:7443']],
+      stripes: [
+        [
+          { address: '10.0.0.8:7481', name: 'node-b' },
+          { address: '10.0.0.9:7443', name: 'coordinator' },
+        ],
+      ],
+      servesTo: ['node-c'],
     },
     plan: PLAN,
     skipIfVerified: false,

@@ -22,6 +22,7 @@ import { eventually, serveArchive, within } from './served-archive.js';
 
 const TIMEOUT = { timeout: 20_000 };
 const MiB = 1 << 20;
+const ANYONE = { kind: 'anyone' } as const;
 
 interface FetchOutcome {
   readonly chunks: ArchiveChunk__Output[];
@@ -60,7 +61,7 @@ describe('ArchiveServer', () => {
         assert.match(address, /^127\.0\.0\.1:\d+$/);
         assert.equal(server.address, address);
         assert.equal(await server.start(), address, 'start() twice returns the same address');
-        server.register('a'.repeat(64), new BufferByteSource(Buffer.from('x'), 'mem'));
+        server.register('a'.repeat(64), new BufferByteSource(Buffer.from('x'), 'mem'), ANYONE);
         const before = Date.now();
         const reply = await pingArchiveServer(address, { node: 'node-1' });
         assert.equal(reply.version, AIRLIFT_VERSION);
@@ -149,7 +150,7 @@ describe('ArchiveServer', () => {
         const path = join(dir.path, 'gone.bundle.tar');
         await writeFile(path, randomBytes(4096));
         file = await FileByteSource.open(path);
-        server.register('1'.repeat(64), file);
+        server.register('1'.repeat(64), file, ANYONE);
         await unlink(path);
         const short: ByteSource = {
           label: 'short',
@@ -158,7 +159,7 @@ describe('ArchiveServer', () => {
           stream: () => Readable.from([Buffer.alloc(1000)]),
           slice: () => short,
         };
-        server.register('2'.repeat(64), short);
+        server.register('2'.repeat(64), short, ANYONE);
         const address = await server.start();
 
         const unreadable = await rawFetch(address, { archiveId: '1'.repeat(64), node: 'n1' });

@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ArchiveServer, type ArchiveServerOptions } from '../../../shared/data-plane/index.js';
+import {
+  ArchiveServer,
+  type ArchiveAccess,
+  type ArchiveServerOptions,
+} from '../../../shared/data-plane/index.js';
 import { FileByteSource } from '../../../shared/tar/index.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -18,10 +22,14 @@ export interface ServedArchive {
   close(): Promise<void>;
 }
 
-/** Writes prefix + payload + suffix to a temp file, serves the payload's byte range and starts the server. */
+/**
+ * Writes prefix + payload + suffix to a temp file, serves the payload's byte range to `access` (default
+ * anyone: a plaintext server) and starts the server.
+ */
 export async function serveArchive(
   payload: Buffer,
   options: ArchiveServerOptions = {},
+  access: ArchiveAccess = { kind: 'anyone' },
 ): Promise<ServedArchive> {
   const dir = makeTempDir('airlift-data-plane');
   const server = new ArchiveServer(options);
@@ -37,7 +45,7 @@ export async function serveArchive(
     await writeFile(path, Buffer.concat([prefix, payload, Buffer.alloc(777, 'S')]));
     file = await FileByteSource.open(path);
     const hex = createHash('sha256').update(payload).digest('hex');
-    server.register(hex, file.slice(prefix.length, payload.length, `${path}!images.tar`));
+    server.register(hex, file.slice(prefix.length, payload.length, `${path}!images.tar`), access);
     const address = await server.start();
     return { server, address, id: hex, sha256: `sha256:${hex}`, payload, close };
   } catch (err) {

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { nkeyAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
+import {
+  initFleet,
+  type FleetInitOptions,
+  type FleetPaths,
+  type IdentityFile,
+} from '../../coordinator/fleet-setup/index.js';
+import { startNats, type NatsInstance, type NatsOptions } from './nats-instance.js';
+
+/** The client URL written into identity files before the server's real port is known. */
+export const PLACEHOLDER_NATS_URL = 'tls://127.0.0.1:0';
+
+/** A generated fleet dir whose nats-server.conf listens on 127.0.0.1:-1 with its store inside the dir. */
+export interface TestFleet {
+  readonly fleet: string;
+  readonly paths: FleetPaths;
+  /** Path of coordinator.json. */
+  readonly coordinatorFile: string;
+  /** Path of nodes/<node>.json by node name. */
+  readonly nodeFiles: Readonly<Record<string, string>>;
+  /** The identity file of a node, or of the coordinator for `'coordinator'`. */
+  identity(name: string): IdentityFile;
+  /** nats.js options connecting as `name` (a node or `'coordinator'`) to `url`: nkey, inbox prefix, fleet CA. */
+  connectOptions(name: string, url: string): NodeConnectionOptions;
+  /** Starts nats-server with the fleet's config, probed as the coordinator; the caller stops it. */
+  startNats(options?: Omit<NatsOptions, 'configFile' | 'probe'>): Promise<NatsInstance>;
+  /** Rewrites every identity file's `nats.urls` to `[url]`, for code that reads the files itself. */
+  pointAt(url: string): Promise<void>;
+}
+
+/** Runs the fleet-setup library (not the CLI) into `dir` for nodes `nodeNames`. */
+export async function makeTestFleet(
+  dir: string,
+  nodeNames: readonly string[],
+  options: Pick<FleetInitOptions, 'fleetId' | 'natsHosts'> = {},
+): Promise<TestFleet> {
+  const result = await initFleet({
+    ...options,
+    dir,
+    nodes: nodeNames,
+    natsListen: '127.0.0.1:-1',
+    natsStoreDir: join(dir, 'jetstream'),
+    natsUrls: [PLACEHOLDER_NATS_URL],
+  });
+  const { paths } = result;
+  const nodeFiles = Object.fromEntries(nodeNames.map((name) => [name, paths.node(name)]));
+  const fileOf = (name: string): string => {
+    const file = name === 'coordinator' ? paths.coordinator : nodeFiles[name];
+    if (file === undefined) throw new Error(`makeTestFleet: no identity named ${name}`);
+    return file;
+  };
+  const identity = (name: string): IdentityFile =>
+    JSON.parse(readFileSync(fileOf(name), 'utf8')) as IdentityFile;
+  const connectOptions = (name: string, url: string): NodeConnectionOptions => {
+    const id = identity(name);
+    return {
+      servers: [url],
+      name: `test-${name}`,
+      authenticator: nkeyAuthenticator(new TextEncoder().encode(id.nats.seed)),
+      inboxPrefix: id.nats.inboxPrefix,
+      tls: { ca: id.tls.ca },
+    };
+  };
+  return {
+    fleet: result.fleet,
+    paths,
+    coordinatorFile: paths.coordinator,
+    nodeFiles,
+    identity,
+    connectOptions,
+    async startNats(natsOptions = {}) {
+      const coordinator = identity('coordinator');
+      return startNats({
+        ...natsOptions,
+        configFile: paths.natsConf,
+        probe: { seed: coordinator.nats.seed, ca: coordinator.tls.ca },
+      });
+    },
+    async pointAt(url) {
+      for (const name of ['coordinator', ...nodeNames]) {
+        const id = identity(name);
+        const next = { ...id, nats: { ...id.nats, urls: [url] } };
+        await writeFile(fileOf(name), `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+      }
+    },
+  };
+}
