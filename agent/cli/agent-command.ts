@@ -15,7 +15,7 @@ import {
   type NatsFlags,
 } from '../../shared/cli/index.js';
 import { NODE_NAME } from '../../shared/control/index.js';
-import { ArchiveServer, type DataPlaneTls } from '../../shared/data-plane/index.js';
+import { ArchiveServer } from '../../shared/data-plane/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import { ExecaRunner } from '../../shared/exec/index.js';
 import { parseRate, TokenBucket } from '../../shared/async/index.js';
@@ -75,14 +75,10 @@ export function agentCommand(output: CliOutput, logger: Logger, setExit: (code: 
   });
 }
 
-/** `dataPlaneTls`: this node's certificate for the data plane (mutual TLS); absent, plaintext. */
-async function runAgent(
-  flags: AgentFlags,
-  output: CliOutput,
-  logger: Logger,
-  dataPlaneTls?: DataPlaneTls,
-): Promise<number> {
+/** Runs the daemon until a signal; with an identity the data plane is mutual TLS, under --insecure plaintext. */
+async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): Promise<number> {
   const setup = await resolveTrust(flags, 'agent', `airlift-agent/${flags.node ?? hostname()}`, output);
+  const dataPlaneTls = setup.dataPlaneTls;
   const node = nodeNameFor(flags.node, setup.identity?.name);
   const log = logger.child({ node });
   const runner = new ExecaRunner(log);

@@ -45,8 +45,9 @@ async function main(): Promise<number> {
       { name: 'node-2', runtime: 'docker' },
       { name: 'node-3', runtime: 'containerd' },
     ]);
-    say(`   NATS at ${fleet.nats.url}`);
-    const nats = ['--nats', fleet.nats.url];
+    say(`   NATS at ${fleet.nats.url} (TLS; one nkey identity per agent and one for the coordinator,`);
+    say('   each allowed only its own subjects; made by the same code as `airlift fleet init`)');
+    const nats = fleet.coordinatorArgs;
     say('2. Writing a sample offline bundle laid out as charts-syncer writes it…');
     const bundle = await writeSampleBundle(fleet.dir, { layerBytes: 512 * 1024 });
     say(`   ${bundle.path}`);

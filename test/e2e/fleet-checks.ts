@@ -59,8 +59,7 @@ export function upgradeArgs(
     'kairship',
     '--namespace',
     'kairship-system',
-    '--nats',
-    fleet.nats.url,
+    ...fleet.coordinatorArgs,
     '--listen',
     '127.0.0.1:0',
     '--run-dir',
@@ -75,7 +74,7 @@ export function upgradeArgs(
 export async function statusRows(
   fleet: LocalFleet,
 ): Promise<{ node: string; health: string; state: string }[]> {
-  const run = await runCli(['status', '--nats', fleet.nats.url, '--output', 'json']);
+  const run = await runCli(['status', ...fleet.coordinatorArgs, '--output', 'json']);
   if (run.exitCode !== 0) throw new Error(`airlift status failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as { node: string; health: string; state: string }[];
 }

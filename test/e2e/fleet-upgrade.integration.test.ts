@@ -208,7 +208,7 @@ describe(
       assert.ok(runId !== undefined, `the run id to resume is printed: ${run.stderr}`);
       const resumeLog = logFile();
       const resumed = await runCli(
-        ['resume', runId, '--nats', fleet.nats.url, '--listen', '127.0.0.1:0'],
+        ['resume', runId, ...fleet.coordinatorArgs, '--listen', '127.0.0.1:0'],
         standInEnv(resumeLog, { AIRLIFT_STANDIN_VALUES_FILE: changed }),
       );
       assert.equal(resumed.exitCode, 0, `${resumed.stdout}\n${resumed.stderr}`);

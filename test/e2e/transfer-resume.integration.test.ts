@@ -47,7 +47,7 @@ describe('an agent killed mid-transfer resumes from the pieces on its disk', { t
     const runId = /airlift resume (r\d{8}-\S+)/.exec(first.stderr)?.[1];
     assert.ok(runId !== undefined, first.stderr);
     const resumed = await runCli(
-      ['resume', runId, '--nats', fleet.nats.url, '--listen', '127.0.0.1:0', '--piece-size', '256KiB'],
+      ['resume', runId, ...fleet.coordinatorArgs, '--listen', '127.0.0.1:0', '--piece-size', '256KiB'],
       standInEnv(join(fleet.dir, 'k2.log')),
     );
     assert.equal(resumed.exitCode, 0, `${resumed.stdout}\n${resumed.stderr}`);

@@ -2,13 +2,16 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FleetRegistry, type AgentRow } from '../../coordinator/fleet/index.js';
 import { connectBus, type Bus } from '../../shared/bus/index.js';
+import type { BusConnectOptions } from '../../shared/bus/bus-connect-options.js';
 import { silentLogger } from '../../shared/logging/index.js';
+import { loadIdentity, type TrustPolicy } from '../../shared/trust/index.js';
 import { startContainerd, type ContainerdInstance } from './containerd-instance.js';
 import { spawnDaemon, type DaemonProcess } from './daemon-process.js';
 import { startDockerd, type DockerdInstance } from './dockerd-instance.js';
 import { startNats, type NatsInstance } from './nats-instance.js';
 import { AIRLIFT_BIN } from './paths.js';
 import { makeTempDir, type TempDir } from './temp-dir.js';
+import { makeTestFleet, type TestFleet } from './test-fleet.js';
 
 /** One simulated node: a name and the runtime it runs. */
 export interface FleetNodeSpec {
@@ -35,8 +38,14 @@ export interface LocalFleet {
   readonly nats: NatsInstance;
   readonly nodes: readonly FleetNode[];
   readonly dir: string;
-  /** A bus connection for the test's own reads (fleet registry, run state). */
+  /** A bus connection for the test's own reads (fleet registry, run state), as the coordinator. */
   readonly bus: Bus;
+  /** How the coordinator checks heartbeats and events (the fleet's keys, or insecure). */
+  readonly policy: TrustPolicy;
+  /** The fleet's identities and nats config (undefined for an insecure fleet). */
+  readonly trust: TestFleet | undefined;
+  /** `--identity <coordinator.json> --nats <url>` (or `--insecure --nats <url>`): for every coordinator command. */
+  readonly coordinatorArgs: readonly string[];
   node(name: string): FleetNode;
   /** SIGTERM the agent and wait for it to drain and exit. */
   stopAgent(name: string): Promise<void>;
@@ -52,6 +61,8 @@ export interface LocalFleet {
 /** Options of startLocalFleet. */
 export interface LocalFleetOptions {
   readonly heartbeatMs?: number;
+  /** Run without `airlift fleet init`'s identities: plain NATS, unsigned jobs, plaintext data plane. */
+  readonly insecure?: boolean;
   readonly agentEnv?: Readonly<Record<string, string>>;
 }
 
@@ -65,8 +76,31 @@ export async function startLocalFleet(
   const started: { stop(): Promise<void> }[] = [];
   let bus: Bus | undefined;
   try {
-    const nats = await startNats();
+    const trust =
+      options.insecure === true ? undefined : await makeTestFleet(join(dir.path, 'fleet'), specs.map((s) => s.name));
+    const nats = trust === undefined ? await startNats() : await trust.startNats();
     started.push(nats);
+    await trust?.pointAt(nats.url);
+    const coordinatorArgs =
+      trust === undefined ? ['--insecure', '--nats', nats.url] : ['--identity', trust.coordinatorFile, '--nats', nats.url];
+    const coordinator = trust === undefined ? undefined : await loadIdentity(trust.coordinatorFile, 'coordinator');
+    const busOptions: BusConnectOptions =
+      coordinator === undefined
+        ? { servers: [nats.url], name: 'airlift-test' }
+        : {
+            servers: [nats.url],
+            name: 'airlift-test',
+            nkeySeed: coordinator.nats.seed,
+            inboxPrefix: coordinator.nats.inboxPrefix,
+            tls: { ca: coordinator.tls.ca },
+          };
+    // The coordinator makes the registry bucket: a signed agent may only put its own key into it.
+    bus = await connectBus(busOptions, silentLogger());
+    const policy: TrustPolicy =
+      coordinator === undefined
+        ? { kind: 'insecure' }
+        : { kind: 'signed', keyFor: (signer) => coordinator.nodeKeys.get(signer) };
+    const fleet = await FleetRegistry.open(bus, policy);
     const runtimes = await Promise.all(
       specs.map(async (spec) =>
         spec.runtime === 'containerd'
@@ -106,6 +140,7 @@ export async function startLocalFleet(
           'agent',
           '--node',
           node.name,
+          ...(trust === undefined ? ['--insecure'] : ['--identity', trust.nodeFiles[node.name] ?? '']),
           '--nats',
           nats.url,
           '--grpc-listen',
@@ -124,8 +159,6 @@ export async function startLocalFleet(
         logFile: join(dir.path, `agent-${node.name}.log`),
       });
     for (const node of nodes) node.agent = spawnAgent(node);
-    bus = await connectBus({ servers: [nats.url], name: 'airlift-test' }, silentLogger());
-    const fleet = await FleetRegistry.open(bus);
     const waitForHealth = async (
       name: string,
       health: AgentRow['health'],
@@ -158,6 +191,9 @@ export async function startLocalFleet(
       nodes,
       dir: dir.path,
       bus: ownBus,
+      policy,
+      trust,
+      coordinatorArgs,
       node: find,
       stopAgent: (name) => find(name).agent.stop(15_000),
       async killAgent(name) {

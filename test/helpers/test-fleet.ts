@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nkeyAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
@@ -21,7 +21,7 @@ export interface TestFleet {
   readonly coordinatorFile: string;
   /** Path of nodes/<node>.json by node name. */
   readonly nodeFiles: Readonly<Record<string, string>>;
-  /** The identity file of a node, or of the coordinator for `'coordinator'`. */
+  /** The identity file of a node (also one added later with addNode), or the coordinator's for `'coordinator'`. */
   identity(name: string): IdentityFile;
   /** nats.js options connecting as `name` (a node or `'coordinator'`) to `url`: nkey, inbox prefix, fleet CA. */
   connectOptions(name: string, url: string): NodeConnectionOptions;
@@ -48,8 +48,9 @@ export async function makeTestFleet(
   const { paths } = result;
   const nodeFiles = Object.fromEntries(nodeNames.map((name) => [name, paths.node(name)]));
   const fileOf = (name: string): string => {
-    const file = name === 'coordinator' ? paths.coordinator : nodeFiles[name];
-    if (file === undefined) throw new Error(`makeTestFleet: no identity named ${name}`);
+    // Nodes added later (addNode) are found by their path.
+    const file = name === 'coordinator' ? paths.coordinator : (nodeFiles[name] ?? paths.node(name));
+    if (!existsSync(file)) throw new Error(`makeTestFleet: no identity named ${name}`);
     return file;
   };
   const identity = (name: string): IdentityFile =>

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Kvm, type KV } from '@nats-io/kv';
 import { createUser } from '@nats-io/nkeys';
-import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import {
+  connect,
+  nkeyAuthenticator,
+  type NatsConnection,
+  type NodeConnectionOptions,
+} from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { addNode, removeNode } from '../../../coordinator/fleet-setup/index.js';
 import { Buckets, Subjects } from '../../../shared/control/subjects.js';
 import type { NatsInstance } from '../../helpers/nats-instance.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
@@ -200,6 +207,61 @@ describe('generated nats-server.conf enforces the fleet permissions', { timeout:
       await assertPublishDenied(coordinator, witness.nc, Subjects.heartbeat('node-1'));
       await assertPublishDenied(coordinator, witness.nc, Subjects.events('r1', 'node-1'));
     });
+  });
+});
+
+describe('add-node and remove-node take effect when nats-server reloads', { timeout: 60_000 }, () => {
+  let temp: TempDir;
+  let fleet: TestFleet;
+  let nats: NatsInstance;
+  before(async () => {
+    temp = makeTempDir('airlift-fleet-reload');
+    fleet = await makeTestFleet(temp.path, ['node-1']);
+    nats = await fleet.startNats();
+  });
+  after(async () => {
+    await nats.stop();
+    await temp.remove();
+  });
+  const tryConnect = async (name: string | NodeConnectionOptions): Promise<NatsConnection> =>
+    connect({
+      ...(typeof name === 'string' ? fleet.connectOptions(name, nats.url) : name),
+      reconnect: false,
+      timeout: 2_000,
+    });
+  const reload = (): void => {
+    process.kill(nats.pid(), 'SIGHUP');
+  };
+  // The reload is asynchronous: poll until the expected outcome, for at most 5 s.
+  const eventually = async <T>(attempt: () => Promise<T>): Promise<T> => {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await sleep(100);
+      }
+    }
+  };
+
+  it('admits an added node only after the reload, and drops a removed one', async () => {
+    // Read before remove-node deletes the file: the node itself still holds a copy.
+    const node1Options = fleet.connectOptions('node-1', nats.url);
+    const node1 = await tryConnect(node1Options);
+    await addNode(fleet.paths.dir, 'node-2');
+    await assert.rejects(tryConnect('node-2'), /authorization/i);
+    reload();
+    const node2 = await eventually(() => tryConnect('node-2'));
+    await node2.close();
+
+    await removeNode(fleet.paths.dir, 'node-1');
+    reload();
+    await eventually(() => assert.rejects(tryConnect(node1Options), /authorization/i));
+    // The connection node-1 already had is closed by the reload too.
+    const closed = await Promise.race([node1.closed().then(() => 'closed'), sleep(3_000, 'still open')]);
+    if (closed !== 'closed') await node1.close();
+    assert.equal(closed, 'closed');
   });
 });
 
