@@ -113,7 +113,7 @@ const envelope = {
   runId: z.string().regex(RUN_ID),
   node: z.string().regex(NODE_NAME),
   /** When the coordinator signed it: agents refuse jobs older than their replay window. */
-  issuedAt: z.string().datetime({ offset: true }),
+  issuedAt: z.iso.datetime({ offset: true }),
 };
 
 /** Every job an agent runs; agents refuse anything that does not match one of these kinds. */
