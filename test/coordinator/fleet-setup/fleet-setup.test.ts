@@ -14,7 +14,7 @@ import {
 import { ErrorCode } from '../../../shared/errors/index.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
-const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
+const readIdentity = (path: string): IdentityFile => JSON.parse(readFileSync(path, 'utf8')) as IdentityFile;
 const modeOf = (path: string): number => statSync(path).mode & 0o777;
 const configInvalid = { code: ErrorCode.ConfigInvalid };
 
@@ -48,11 +48,11 @@ describe('fleet setup', () => {
   });
 
   it('gives each identity a working nkey, inbox prefix, certificate and signing key', () => {
-    const coordinator = readJson<IdentityFile>(init.paths.coordinator);
-    const agent = readJson<IdentityFile>(init.paths.node('node-1'));
-    const roster = readJson<{ nodes: Record<string, { nkey: string; signingKey: string }> }>(
-      init.paths.roster,
-    );
+    const coordinator = readIdentity(init.paths.coordinator);
+    const agent = readIdentity(init.paths.node('node-1'));
+    const roster = JSON.parse(readFileSync(init.paths.roster, 'utf8')) as {
+      nodes: Record<string, { nkey: string }>;
+    };
     assert.equal(agent.v, 1);
     assert.equal(agent.fleet, 'fleet-test');
     assert.equal(agent.role, 'agent');
@@ -137,15 +137,15 @@ describe('fleet setup', () => {
   });
 
   it('adds and removes a node, rewriting trust, config and roster', async () => {
-    const before = readJson<IdentityFile>(init.paths.coordinator);
+    const before = readIdentity(init.paths.coordinator);
     const added = await addNode(dir, 'node-3');
     assert.deepEqual(added.nodes, ['node-1', 'node-1.example', 'node-3']);
-    const node3 = readJson<IdentityFile>(init.paths.node('node-3'));
+    const node3 = readIdentity(init.paths.node('node-3'));
     assert.equal(node3.fleet, 'fleet-test');
     assert.deepEqual(node3.nats.urls, ['tls://spark.example:4222']);
     const ca = new X509Certificate(readFileSync(init.paths.caCert, 'utf8'));
     assert.equal(new X509Certificate(node3.tls.cert).verify(ca.publicKey), true);
-    const coordinator = readJson<IdentityFile>(init.paths.coordinator);
+    const coordinator = readIdentity(init.paths.coordinator);
     assert.equal(coordinator.nats.seed, before.nats.seed, 'the coordinator keeps its keys');
     assert.ok('node-3' in (coordinator.trust as { nodes: Record<string, string> }).nodes);
     assert.match(readFileSync(init.paths.natsConf, 'utf8'), /"airlift\.v1\.job\.node-3"/);
@@ -154,10 +154,10 @@ describe('fleet setup', () => {
     const removed = await removeNode(dir, 'node-3');
     assert.deepEqual(removed.removed, [init.paths.node('node-3')]);
     assert.equal(existsSync(init.paths.node('node-3')), false);
-    assert.deepEqual(
-      Object.keys((readJson<IdentityFile>(init.paths.coordinator).trust as { nodes: object }).nodes),
-      ['node-1', 'node-1.example'],
-    );
+    assert.deepEqual(Object.keys((readIdentity(init.paths.coordinator).trust as { nodes: object }).nodes), [
+      'node-1',
+      'node-1.example',
+    ]);
     assert.doesNotMatch(readFileSync(init.paths.natsConf, 'utf8'), /node-3/);
     assert.deepEqual(Object.keys((await showFleet(dir)).nodes), ['node-1', 'node-1.example']);
   });
