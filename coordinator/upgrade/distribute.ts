@@ -68,7 +68,7 @@ export async function distribute(input: DistributeInput): Promise<NodeOutcome[]>
   });
   const stopTimers = failLateNodes(input, tracker);
   try {
-    await Promise.all(input.nodes.map((node) => (tracker.isPending(node) ? send(node, 0) : undefined)));
+    await Promise.all(input.nodes.filter((node) => tracker.isPending(node)).map((node) => send(node, 0)));
     await tracker.allDone;
   } finally {
     stopTimers();

@@ -30,7 +30,7 @@ describe('AgentDaemon: only the coordinator commands it', { timeout: 20_000 }, (
       body: string;
     };
     const tampered = {
-      ...JSON.parse(real.body),
+      ...(JSON.parse(real.body) as Record<string, unknown>),
       payload: {
         ...job.payload,
         plan: {

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import {
-  Subjects,
-  decodeMessage,
-  encodeMessage,
-  jobSchema,
-  type JobEvent,
-} from '../../../shared/control/index.js';
+import { Subjects, encodeMessage, type JobEvent } from '../../../shared/control/index.js';
 import { jobEvent, report } from '../../shared/control/control-fixtures.js';
 import { FleetKit, RUN_ID } from './upgrade-kit.js';
 

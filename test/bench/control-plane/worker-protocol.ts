@@ -1,0 +1,61 @@
+/** Messages between main.ts and an agent worker (node:child_process IPC, JSON). */
+
+/** main → worker: host these agents. */
+export interface StartAgents {
+  readonly type: 'start';
+  /** Identity files (nodes/<node>.json of the generated fleet), one per agent. */
+  readonly identityFiles: readonly string[];
+  readonly natsUrl: string;
+  readonly heartbeatMs: number;
+  readonly jobMs: number;
+  /** Each agent's spool (its accepted-job record) lives in a subdirectory of this. */
+  readonly spoolRoot: string;
+  readonly connectConcurrency: number;
+}
+
+/** main → worker: stop every agent, report, exit. */
+export interface StopAgents {
+  readonly type: 'stop';
+}
+
+export type ToWorker = StartAgents | StopAgents;
+
+/** What the agents of one worker did, summed. */
+export interface AgentCounters {
+  heartbeats: number;
+  /** Heartbeats whose KV put failed (timeout, permission, …). */
+  heartbeatFailures: number;
+  jobsAccepted: number;
+  jobsRefused: number;
+  eventsPublished: number;
+  reports: number;
+}
+
+/** worker → main: every agent connected, bound the fleet bucket and stored its first heartbeat. */
+export interface AgentsReady {
+  readonly type: 'ready';
+  readonly agents: number;
+  /** Wall time from the start message until the last agent's first heartbeat was stored. */
+  readonly connectMs: number;
+}
+
+/** worker → main: answer to stop. */
+export interface AgentsStopped {
+  readonly type: 'stopped';
+  readonly counters: AgentCounters;
+  /** The worker process's own CPU, user + system, ms. */
+  readonly cpuMs: number;
+}
+
+/** worker → main: the worker cannot go on. */
+export interface WorkerFailed {
+  readonly type: 'failed';
+  readonly message: string;
+}
+
+export type FromWorker = AgentsReady | AgentsStopped | WorkerFailed;
+
+/** A fresh set of counters. */
+export function zeroCounters(): AgentCounters {
+  return { heartbeats: 0, heartbeatFailures: 0, jobsAccepted: 0, jobsRefused: 0, eventsPublished: 0, reports: 0 };
+}

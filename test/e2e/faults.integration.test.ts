@@ -1,0 +1,300 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { FleetRegistry } from '../../coordinator/fleet/index.js';
+import type { RunState } from '../../shared/control/index.js';
+import type { NodeLoadReport } from '../../shared/node-job/index.js';
+import { writeSampleBundle, type SampleBundle } from '../helpers/fixtures/index.js';
+import { readStandInLog, standInEnv } from '../helpers/kube-stand-ins.js';
+import { startLocalFleet, type LocalFleet } from '../helpers/local-fleet.js';
+import { runCli, startCli, type CliRun, type RunningCli } from '../helpers/run-cli.js';
+import { referencesOn, upgradeArgs } from './fleet-checks.js';
+
+/** The registry the helm stand-in's values name: every reference is retagged to it. */
+const REGISTRY = '10.16.10.111';
+/** What every upgrade here passes as --timeout (upgradeArgs); each fault must end far sooner. */
+const TIMEOUT_MS = 120_000;
+/** "Far sooner": a run that only ended at --timeout would take twice this. */
+const WELL_BEFORE_TIMEOUT_MS = 60_000;
+const NODES = ['node-a', 'node-b', 'node-c'] as const;
+
+interface RunFile {
+  readonly state: RunState;
+  readonly outcomes: readonly { node: string; ok: boolean; problem?: string; report?: NodeLoadReport }[];
+}
+
+/**
+ * Faults during a real upgrade (nats-server, three agent processes, three containerd): an agent that
+ * restarts, a relaying agent that dies, the control plane restarting, the coordinator dying, a runtime
+ * that is stopped. Each ends cleanly and far before --timeout, with the CLI's defaults.
+ */
+describe('faults during airlift upgrade end cleanly, long before --timeout', { timeout: 900_000 }, () => {
+  let fleet: LocalFleet;
+  let registry: FleetRegistry;
+  let n = 0;
+
+  before(async () => {
+    // Received at 1 MB/s (node-c at 512 KB/s, so it finishes last), a ~5 MiB archive takes 5–10 s: long
+    // enough to hit mid-transfer. The chain is node-a → node-b → node-c (--nodes order).
+    fleet = await startLocalFleet([
+      { name: 'node-a', runtime: 'containerd', agentArgs: ['--max-rate', '1MB/s'] },
+      { name: 'node-b', runtime: 'containerd', agentArgs: ['--max-rate', '1MB/s'] },
+      { name: 'node-c', runtime: 'containerd', agentArgs: ['--max-rate', '512KB/s'] },
+    ]);
+    registry = await FleetRegistry.open(fleet.bus, fleet.policy);
+  });
+  after(async () => {
+    await fleet?.stop();
+  });
+
+  /** A bundle of its own per test (its own version, so its own references and archive): nothing skips. */
+  async function freshCase(): Promise<{ bundle: SampleBundle; runDir: string; log: string }> {
+    const id = ++n;
+    const dir = join(fleet.dir, `case-${id}`);
+    mkdirSync(dir);
+    const bundle = await writeSampleBundle(dir, { version: `0.22.${id}`, layerBytes: 1024 * 1024 });
+    return { bundle, runDir: join(dir, 'run'), log: join(dir, 'kube.log') };
+  }
+
+  function start(bundle: SampleBundle, runDir: string, log: string): { run: RunningCli; startedAt: number } {
+    const startedAt = Date.now();
+    const run = startCli(
+      upgradeArgs(fleet, bundle.path, runDir, ['--nodes', NODES.join(','), '--piece-size', '256KiB']),
+      standInEnv(log),
+    );
+    return { run, startedAt };
+  }
+
+  async function runIdOf(run: RunningCli): Promise<string> {
+    await run.waitForOutput(/^run r\S+:/m, 60_000);
+    const id = /^run (r\S+):/m.exec(run.stdout())?.[1];
+    assert.ok(id !== undefined, run.stdout());
+    return id;
+  }
+
+  async function runState(runId: string): Promise<RunState | undefined> {
+    try {
+      const kv = await fleet.bus.kv('airlift-runs');
+      const entry = await kv.get(runId);
+      return entry === undefined ? undefined : (JSON.parse(Buffer.from(entry.value).toString('utf8')) as RunState);
+    } catch {
+      return undefined; // the test's own connection may be reconnecting
+    }
+  }
+
+  /** Waits until `node` of the run has received at least `bytes` (as the runs bucket records it). */
+  async function waitForBytes(run: RunningCli, runId: string, node: string, bytes: number): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const state = await runState(runId);
+      const done = state?.nodes[node]?.bytesDone ?? 0;
+      if (done >= bytes) return;
+      assert.ok(
+        Date.now() < deadline,
+        `${node} never reached ${bytes} bytes (at ${done}):\n${run.stdout()}\n${run.stderr()}`,
+      );
+      await sleep(100);
+    }
+  }
+
+  /** Every agent healthy and idle: the next test starts from a quiet fleet. */
+  async function settle(): Promise<void> {
+    for (const node of NODES) {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const row = await registry.get(node).catch(() => undefined);
+        if (row?.health === 'healthy' && row.heartbeat.state === 'ready') break;
+        assert.ok(Date.now() < deadline, `${node} not healthy and idle: ${JSON.stringify(row?.heartbeat)}`);
+        await sleep(200);
+      }
+    }
+  }
+
+  async function assertHoldsEverything(bundle: SampleBundle, nodes: readonly string[]): Promise<void> {
+    for (const name of nodes) {
+      const held = await referencesOn(fleet.node(name));
+      for (const reference of bundle.references) {
+        const target = reference.replace(/^[^/]+/, REGISTRY);
+        assert.ok(held.includes(target), `${name} lacks ${target}; holds ${held.join(', ')}`);
+      }
+    }
+  }
+
+  function runFile(runDir: string): RunFile {
+    return JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as RunFile;
+  }
+
+  function output(run: CliRun): string {
+    return `--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+  }
+
+  async function mutatingCalls(log: string): Promise<string[][]> {
+    return (await readStandInLog(log))
+      .map((c) => [c.tool, ...c.argv])
+      .filter((argv) => argv.includes('upgrade') || argv.includes('apply'));
+  }
+
+  it('fault 1: an agent SIGKILLed mid-transfer and started again gets its job again and resumes from its spool (exit 0)', async () => {
+    await settle();
+    const { bundle, runDir, log } = await freshCase();
+    const { run, startedAt } = start(bundle, runDir, log);
+    try {
+      const runId = await runIdOf(run);
+      await waitForBytes(run, runId, 'node-c', 1024 * 1024);
+      await fleet.killAgent('node-c');
+      await fleet.startAgent('node-c');
+      const ended = await run.exited(TIMEOUT_MS + 30_000);
+      const elapsed = Date.now() - startedAt;
+      assert.equal(ended.exitCode, 0, output(ended));
+      assert.ok(elapsed < WELL_BEFORE_TIMEOUT_MS, `took ${elapsed} ms`);
+      assert.match(ended.stderr, /node-c: agent restarted mid-job; job sent again \(attempt 2\)/);
+      const file = runFile(runDir);
+      assert.equal(file.state.phase, 'done');
+      const c = file.outcomes.find((o) => o.node === 'node-c');
+      assert.ok(c?.ok === true, JSON.stringify(c));
+      const transfer = c.report?.transfer;
+      assert.ok(transfer !== undefined && transfer.resumedPieces > 0, `pieces kept: ${JSON.stringify(transfer)}`);
+      await assertHoldsEverything(bundle, NODES);
+      assert.equal((await mutatingCalls(log)).filter((argv) => argv[1] === 'upgrade').length, 1);
+      console.log(`fault 1: exit 0 after ${elapsed} ms; node-c resumed ${transfer.resumedPieces} pieces`);
+    } finally {
+      await run.exited(TIMEOUT_MS + 30_000).catch(() => undefined);
+    }
+  });
+
+  it('fault 2: the relaying agent SIGKILLed (not restarted): the next node switches source and verifies; the run fails naming only the dead node (exit 8)', async () => {
+    await settle();
+    const { bundle, runDir, log } = await freshCase();
+    const { run, startedAt } = start(bundle, runDir, log);
+    try {
+      const runId = await runIdOf(run);
+      await waitForBytes(run, runId, 'node-c', 1024 * 1024);
+      await fleet.killAgent('node-b');
+      const killedAt = Date.now();
+      const ended = await run.exited(TIMEOUT_MS + 30_000);
+      const elapsed = Date.now() - startedAt;
+      assert.equal(ended.exitCode, 8, output(ended));
+      assert.ok(elapsed < WELL_BEFORE_TIMEOUT_MS, `took ${elapsed} ms`);
+      // Down after 10 missed 1 s beats, judged every second.
+      const afterKill = Date.now() - killedAt;
+      assert.ok(afterKill < 25_000, `failed ${afterKill} ms after the kill`);
+      assert.match(ended.stdout, /FAIL node-b: .*its agent went silent \d+ s ago during the run/);
+      assert.match(ended.stdout, /ok {3}node-a: 5\/5 references verified/);
+      assert.match(ended.stdout, /ok {3}node-c: 5\/5 references verified/);
+      assert.match(ended.stderr, /barrier: 1 of 3 node\(s\) did not verify every image: node-b$/m);
+      assert.deepEqual(await mutatingCalls(log), [], 'no helm or kubectl command changed anything');
+      const c = runFile(runDir).outcomes.find((o) => o.node === 'node-c');
+      const from = c?.report?.transfer?.bytesFromSource ?? {};
+      assert.ok((from['node-b'] ?? 0) > 0, `node-c fetched from node-b first: ${JSON.stringify(from)}`);
+      assert.ok(
+        (from['node-a'] ?? 0) + (from.coordinator ?? 0) > 0,
+        `then from another source: ${JSON.stringify(from)}`,
+      );
+      await assertHoldsEverything(bundle, ['node-a', 'node-c']);
+      console.log(`fault 2: exit 8 after ${elapsed} ms (${afterKill} ms after the kill); node-c from ${JSON.stringify(from)}`);
+    } finally {
+      await run.exited(TIMEOUT_MS + 30_000).catch(() => undefined);
+      await fleet.startAgent('node-b');
+    }
+  });
+
+  it('fault 3: nats-server restarts mid-transfer (1 s down): the run still completes (exit 0)', async () => {
+    await settle();
+    const { bundle, runDir, log } = await freshCase();
+    const { run, startedAt } = start(bundle, runDir, log);
+    try {
+      const runId = await runIdOf(run);
+      await waitForBytes(run, runId, 'node-c', 1024 * 1024);
+      await fleet.nats.restart({ downtimeMs: 1000 });
+      const ended = await run.exited(TIMEOUT_MS + 30_000);
+      const elapsed = Date.now() - startedAt;
+      assert.equal(ended.exitCode, 0, output(ended));
+      assert.ok(elapsed < WELL_BEFORE_TIMEOUT_MS, `took ${elapsed} ms`);
+      await assertHoldsEverything(bundle, NODES);
+      console.log(`fault 3: exit 0 after ${elapsed} ms`);
+    } finally {
+      await run.exited(TIMEOUT_MS + 30_000).catch(() => undefined);
+    }
+  });
+
+  it('fault 4: the coordinator SIGKILLed mid-transfer; airlift resume <run id> completes (exit 0), verified nodes skip', async () => {
+    await settle();
+    const { bundle, runDir, log } = await freshCase();
+    const { run } = start(bundle, runDir, log);
+    const runId = await runIdOf(run);
+    try {
+      // node-a and node-b verified, node-c (half their rate) still receiving.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const state = await runState(runId);
+        if (state?.nodes['node-a']?.status === 'verified' && state.nodes['node-b']?.status === 'verified') break;
+        assert.ok(Date.now() < deadline, `node-a and node-b never verified:\n${run.stdout()}\n${run.stderr()}`);
+        await sleep(100);
+      }
+      run.signal('SIGKILL');
+      await run.exited(10_000).catch(() => undefined);
+      const before = await runState(runId);
+      assert.notEqual(before?.nodes['node-c']?.status, 'verified', 'killed before node-c verified');
+      const startedAt = Date.now();
+      const resumed = await runCli(
+        [
+          'resume',
+          runId,
+          ...fleet.coordinatorArgs,
+          '--listen',
+          '127.0.0.1:0',
+          '--timeout',
+          '120s',
+          '--piece-size',
+          '256KiB',
+        ],
+        standInEnv(log),
+      );
+      const elapsed = Date.now() - startedAt;
+      assert.equal(resumed.exitCode, 0, output(resumed));
+      assert.ok(elapsed < WELL_BEFORE_TIMEOUT_MS, `resume took ${elapsed} ms`);
+      assert.match(resumed.stdout, new RegExp(`resuming run ${runId}`));
+      const file = runFile(runDir);
+      const loaded = Object.fromEntries(file.outcomes.map((o) => [o.node, o.report?.bytesLoaded]));
+      assert.equal(loaded['node-a'], 0, `node-a skipped: ${JSON.stringify(loaded)}`);
+      assert.equal(loaded['node-b'], 0, `node-b skipped: ${JSON.stringify(loaded)}`);
+      const c = file.outcomes.find((o) => o.node === 'node-c');
+      assert.ok((c?.report?.transfer?.resumedPieces ?? 0) > 0, `node-c kept its pieces: ${JSON.stringify(c?.report?.transfer)}`);
+      await assertHoldsEverything(bundle, NODES);
+      assert.equal((await mutatingCalls(log)).filter((argv) => argv[1] === 'upgrade').length, 1);
+      console.log(`fault 4: resume exit 0 after ${elapsed} ms`);
+    } finally {
+      run.signal('SIGKILL');
+      await run.exited(10_000).catch(() => undefined);
+    }
+  });
+
+  it('fault 5: a node whose containerd is stopped: preflight fails naming it (exit 7), no job is sent, helm is never called', async () => {
+    await settle();
+    const { bundle, runDir, log } = await freshCase();
+    await fleet.node('node-b').containerd!.stop();
+    // The heartbeat probes the runtime at most every 10 s: wait until the registry shows it failing.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const row = await registry.get('node-b').catch(() => undefined);
+      if (row?.heartbeat.runtime.ok === false) break;
+      assert.ok(Date.now() < deadline, `node-b's heartbeat never showed its runtime down`);
+      await sleep(200);
+    }
+    const startedAt = Date.now();
+    const ran = await runCli(
+      upgradeArgs(fleet, bundle.path, runDir, ['--nodes', NODES.join(',')]),
+      standInEnv(log),
+    );
+    const elapsed = Date.now() - startedAt;
+    assert.equal(ran.exitCode, 7, output(ran));
+    assert.match(ran.stderr, /preflight failed; nothing was changed/);
+    assert.match(ran.stderr, /runtime node-b: containerd does not answer: /);
+    assert.doesNotMatch(ran.stderr, /runtime node-(a|c)/);
+    assert.doesNotMatch(ran.stdout, /^run r/m, 'no run started');
+    assert.deepEqual(await mutatingCalls(log), []);
+    console.log(`fault 5: exit 7 after ${elapsed} ms`);
+  });
+});
