@@ -8,6 +8,7 @@ import { writeSampleBundle } from '../helpers/fixtures/index.js';
 import { readStandInLog, standInEnv } from '../helpers/kube-stand-ins.js';
 import { startLocalFleet, type LocalFleet } from '../helpers/local-fleet.js';
 import { AIRLIFT_BIN } from '../helpers/paths.js';
+import { TEST_FLEET_INIT } from '../helpers/test-fleet.js';
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -29,9 +30,9 @@ async function main(): Promise<number> {
   say('This machine has no Kubernetes cluster: helm and kubectl are recording stand-ins that print');
   say('what they were asked and change nothing. Everything else is real: nats-server, three agent');
   say('processes, two private containerd instances and a private Docker engine, gRPC transfers.\n');
-  say(
-    '1. Starting nats-server, the runtimes and three agents (node-1 containerd, node-2 docker, node-3 containerd)…',
-  );
+  say('1. Creating the fleet identities with `airlift fleet init`, then starting nats-server with the');
+  say('   configuration it wrote, the runtimes and three agents (node-1 containerd, node-2 docker,');
+  say('   node-3 containerd), each with its own identity…');
   let fleet: LocalFleet | undefined;
   const stop = async (): Promise<void> => {
     say('\nStopping the agents, runtimes and nats-server, and removing their temp dirs…');
@@ -40,11 +41,35 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
   process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
   try {
-    fleet = await startLocalFleet([
-      { name: 'node-1', runtime: 'containerd' },
-      { name: 'node-2', runtime: 'docker' },
-      { name: 'node-3', runtime: 'containerd' },
-    ]);
+    fleet = await startLocalFleet(
+      [
+        { name: 'node-1', runtime: 'containerd' },
+        { name: 'node-2', runtime: 'docker' },
+        { name: 'node-3', runtime: 'containerd' },
+      ],
+      {
+        // The fleet's identities and nats-server.conf come from the real command, as in production
+        // (only the listen address, the store and the URL are this machine's).
+        fleetInit: async (dir, nodes) => {
+          const settings = TEST_FLEET_INIT(dir);
+          const code = await airlift([
+            'fleet',
+            'init',
+            '--dir',
+            dir,
+            '--nodes',
+            nodes.join(','),
+            '--nats-listen',
+            settings.natsListen,
+            '--nats-store',
+            settings.natsStoreDir,
+            '--nats-url',
+            settings.natsUrls[0] ?? '',
+          ]);
+          if (code !== 0) throw new Error(`airlift fleet init exited ${code}`);
+        },
+      },
+    );
     say(`   NATS at ${fleet.nats.url} (TLS; one nkey identity per agent and one for the coordinator,`);
     say('   each allowed only its own subjects; made by the same code as `airlift fleet init`)');
     const nats = fleet.coordinatorArgs;

@@ -9,7 +9,7 @@ import { writeSampleBundle, type SampleBundle } from '../helpers/fixtures/index.
 import { readStandInExits, readStandInLog, standInEnv } from '../helpers/kube-stand-ins.js';
 import { startLocalFleet, type LocalFleet } from '../helpers/local-fleet.js';
 import { runCli, startCli, type RunningCli } from '../helpers/run-cli.js';
-import { upgrade, upgradeArgs } from './fleet-checks.js';
+import { statusRows, upgrade, upgradeArgs } from './fleet-checks.js';
 
 /** run.json as `airlift upgrade` writes it. */
 interface RunFile {
@@ -125,6 +125,12 @@ describe(
       assert.ok(ended.stderr.includes(`airlift resume ${state.runId}`), ended.stderr);
       const calls = await readStandInLog(log);
       assert.ok(!calls.some((c) => c.argv[0] === 'upgrade' || c.argv[0] === 'apply'));
+      // The agent's job runs on without its source until it gives up; the next test needs it idle.
+      const deadline = Date.now() + 60_000;
+      while ((await statusRows(fleet)).find((r) => r.node === 'node-a')?.state !== 'ready') {
+        assert.ok(Date.now() < deadline, 'node-a never went back to ready');
+        await sleep(250);
+      }
     });
 
     it('airlift resume refuses a finished run (exit 2) unless --force', async () => {

@@ -11,7 +11,7 @@ import { startDockerd, type DockerdInstance } from './dockerd-instance.js';
 import { startNats, type NatsInstance } from './nats-instance.js';
 import { AIRLIFT_BIN } from './paths.js';
 import { makeTempDir, type TempDir } from './temp-dir.js';
-import { makeTestFleet, type TestFleet } from './test-fleet.js';
+import { makeTestFleet, openTestFleet, type TestFleet } from './test-fleet.js';
 
 /** One simulated node: a name and the runtime it runs. */
 export interface FleetNodeSpec {
@@ -63,6 +63,11 @@ export interface LocalFleetOptions {
   readonly heartbeatMs?: number;
   /** Run without `airlift fleet init`'s identities: plain NATS, unsigned jobs, plaintext data plane. */
   readonly insecure?: boolean;
+  /**
+   * Makes the fleet dir (identities, nats-server.conf) in `dir` for `nodes`, e.g. by running `airlift
+   * fleet init` with TEST_FLEET_INIT's settings; default: the fleet-setup library directly.
+   */
+  readonly fleetInit?: (dir: string, nodes: readonly string[]) => Promise<void>;
   readonly agentEnv?: Readonly<Record<string, string>>;
 }
 
@@ -76,14 +81,24 @@ export async function startLocalFleet(
   const started: { stop(): Promise<void> }[] = [];
   let bus: Bus | undefined;
   try {
+    const names = specs.map((s) => s.name);
+    const fleetDir = join(dir.path, 'fleet');
+    const init = options.fleetInit;
     const trust =
-      options.insecure === true ? undefined : await makeTestFleet(join(dir.path, 'fleet'), specs.map((s) => s.name));
+      options.insecure === true
+        ? undefined
+        : init === undefined
+          ? await makeTestFleet(fleetDir, names)
+          : await init(fleetDir, names).then(() => openTestFleet(fleetDir, names));
     const nats = trust === undefined ? await startNats() : await trust.startNats();
     started.push(nats);
     await trust?.pointAt(nats.url);
     const coordinatorArgs =
-      trust === undefined ? ['--insecure', '--nats', nats.url] : ['--identity', trust.coordinatorFile, '--nats', nats.url];
-    const coordinator = trust === undefined ? undefined : await loadIdentity(trust.coordinatorFile, 'coordinator');
+      trust === undefined
+        ? ['--insecure', '--nats', nats.url]
+        : ['--identity', trust.coordinatorFile, '--nats', nats.url];
+    const coordinator =
+      trust === undefined ? undefined : await loadIdentity(trust.coordinatorFile, 'coordinator');
     const busOptions: BusConnectOptions =
       coordinator === undefined
         ? { servers: [nats.url], name: 'airlift-test' }

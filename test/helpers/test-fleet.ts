@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nkeyAuthenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
 import {
+  fleetPaths,
   initFleet,
   type FleetInitOptions,
   type FleetPaths,
@@ -37,14 +38,27 @@ export async function makeTestFleet(
   nodeNames: readonly string[],
   options: Pick<FleetInitOptions, 'fleetId' | 'natsHosts'> = {},
 ): Promise<TestFleet> {
-  const result = await initFleet({
-    ...options,
-    dir,
-    nodes: nodeNames,
+  await initFleet({ ...options, ...TEST_FLEET_INIT(dir), dir, nodes: nodeNames });
+  return openTestFleet(dir, nodeNames);
+}
+
+/** Where a test fleet's nats-server listens and keeps its store, and the URL written before the port is known. */
+export function TEST_FLEET_INIT(dir: string): {
+  natsListen: string;
+  natsStoreDir: string;
+  natsUrls: string[];
+} {
+  return {
     natsListen: '127.0.0.1:-1',
     natsStoreDir: join(dir, 'jetstream'),
     natsUrls: [PLACEHOLDER_NATS_URL],
-  });
+  };
+}
+
+/** A fleet dir made earlier (by makeTestFleet, or by `airlift fleet init` with TEST_FLEET_INIT's settings). */
+export async function openTestFleet(dir: string, nodeNames: readonly string[]): Promise<TestFleet> {
+  const roster = JSON.parse(await readFile(fleetPaths(dir).roster, 'utf8')) as { fleet: string };
+  const result = { fleet: roster.fleet, paths: fleetPaths(dir) };
   const { paths } = result;
   const nodeFiles = Object.fromEntries(nodeNames.map((name) => [name, paths.node(name)]));
   const fileOf = (name: string): string => {
