@@ -51,6 +51,8 @@ async function machine(): Promise<Record<string, string | number>> {
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     kernel: os.release(),
     node: process.version,
+    // A shared machine: what else ran while the bench did.
+    loadAvg1m: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
   };
 }
 

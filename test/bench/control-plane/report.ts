@@ -68,7 +68,11 @@ export function formatReport(r: ControlPlaneReport): string {
     ['  ack round trip p50/p99/max', `${d.ackRoundTripMs.p50} / ${d.ackRoundTripMs.p99} / ${d.ackRoundTripMs.max} ms`, ''],
     ['  job size on the bus', `${(d.jobBytes / 1024).toFixed(1)} KiB (${d.pieces} pieces, ${d.references} refs)`, ''],
     ['coordinator CPU over distribute()', `${d.coordinatorCpuMs} ms`, ''],
-    ['machine CPU over distribute() mean/peak', `${d.machineCpu.meanPct} / ${d.machineCpu.peakPct} % of ${d.machineCpu.cores} cores`, ''],
+    [
+      'CPU over distribute(): machine / this bench',
+      `${d.machineCpu.meanPct} / ${d.machineCpu.benchMeanPct} % of ${d.machineCpu.cores} cores (peak ${d.machineCpu.peakPct} / ${d.machineCpu.benchPeakPct})`,
+      '',
+    ],
     ['nats-server CPU: connect / status / distribute', `${r.nats.connectCpuSeconds} / ${r.nats.statusCpuSeconds} / ${r.nats.distributeCpuSeconds} s`, ''],
     ['nats-server CPU: heartbeats alone', `${r.nats.heartbeatCorePct} % of a core`, ''],
     ['nats-server CPU whole run', `${r.nats.totalCpuSeconds} s`, ''],
