@@ -322,8 +322,19 @@ export class AgentDaemon {
       this.bus.publish(Subjects.heartbeat(this.settings.node), bytes);
       await this.fleet.put(this.settings.node, bytes);
     } catch (err) {
-      // The control plane may be away; nats reconnects by itself and the next beat gets through.
-      this.log.warn({ err: (err as Error).message }, 'heartbeat not stored');
+      // The control plane may be away; nats reconnects by itself and the next beat gets through. A
+      // signed agent may not create the registry bucket: until the coordinator has, puts find no stream.
+      this.log.warn(
+        {
+          err: (err as Error).message,
+          ...(this.settings.trust.insecure
+            ? {}
+            : {
+                hint: 'if this persists, run `airlift status` on the spark node once: it creates the registry',
+              }),
+        },
+        'heartbeat not stored',
+      );
     }
   }
 }

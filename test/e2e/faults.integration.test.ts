@@ -224,6 +224,31 @@ describe('faults during airlift upgrade end cleanly, long before --timeout', { t
     }
   });
 
+  it('fault 3b: nats-server down (4 s) while the last node finishes: its lost report does not hold the run until --timeout (exit 0)', async () => {
+    await settle();
+    const { bundle, runDir, log } = await freshCase();
+    const { run, startedAt } = start(bundle, runDir, log);
+    try {
+      const runId = await runIdOf(run);
+      const total = (await runState(runId))?.nodes['node-c']?.bytesTotal ?? assert.fail('no run state');
+      // node-a and node-b have reported by now; node-c's last second of transfer, its import and its
+      // report all fall inside the outage, and core NATS drops what is published meanwhile.
+      await waitForBytes(run, runId, 'node-c', Math.floor(total * 0.8));
+      const outageAt = Date.now();
+      await fleet.nats.restart({ downtimeMs: 4000 });
+      const outageMs = Date.now() - outageAt;
+      const ended = await run.exited(TIMEOUT_MS + 30_000);
+      const elapsed = Date.now() - startedAt;
+      const agentLog = fleet.node('node-c').agent.logTail();
+      assert.equal(ended.exitCode, 0, `${output(ended)}\n--- node-c agent\n${agentLog}`);
+      assert.ok(elapsed < WELL_BEFORE_TIMEOUT_MS, `took ${elapsed} ms`);
+      await assertHoldsEverything(bundle, NODES);
+      console.log(`fault 3b: exit 0 after ${elapsed} ms (outage ${outageMs} ms)\n${ended.stderr}`);
+    } finally {
+      await run.exited(TIMEOUT_MS + 30_000).catch(() => undefined);
+    }
+  });
+
   it('fault 4: the coordinator SIGKILLed mid-transfer; airlift resume <run id> completes (exit 0), verified nodes skip', async () => {
     await settle();
     const { bundle, runDir, log } = await freshCase();
