@@ -91,6 +91,7 @@ function requestFor(state: RunState, flags: ResumeFlags): UpgradeRequest {
     distribution: flags.distribution,
     stripes: parseStripes(flags.stripes),
     pieceSize: parsePieceSize(flags.pieceSize),
+    resumes: state.runId,
     ...(state.version === undefined ? {} : { version: state.version }),
   };
 }

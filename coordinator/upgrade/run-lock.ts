@@ -20,6 +20,8 @@ type Lease = z.infer<typeof leaseSchema>;
 export interface RunLockOptions {
   readonly ttlMs?: number;
   readonly renewMs?: number;
+  /** `airlift resume`: the run it carries on, whose lease is taken over at once. */
+  readonly takeOverFrom?: string;
 }
 
 /**
@@ -71,7 +73,8 @@ export class RunLock {
           : leaseSchema.safeParse(JSON.parse(Buffer.from(entry.value).toString('utf8')));
       const other = held?.success === true ? held.data : undefined;
       const age = other === undefined ? Infinity : Date.now() - Date.parse(other.renewedAt);
-      if (other !== undefined && other.runId !== runId && age <= other.ttlMs) {
+      const own = other !== undefined && (other.runId === runId || other.runId === options.takeOverFrom);
+      if (other !== undefined && !own && age <= other.ttlMs) {
         throw new RunLockedError(
           other.holder,
           `run ${other.runId} holds the fleet (${other.holder}, since ${other.acquiredAt}, renewed ${Math.round(age / 1000)} s ago): wait for it to end; a coordinator that died frees it ${Math.round(other.ttlMs / 1000)} s after its last renewal`,

@@ -27,6 +27,11 @@ export interface UpgradeRequest {
   readonly stripes: number;
   /** Bytes per piece (a power of two, 256 KiB – 64 MiB). */
   readonly pieceSize: number;
+  /**
+   * `airlift resume`: the run this one carries on. Its run lock is taken over at once (its coordinator
+   * stopped or died), instead of waiting up to the lease's ttl for it to lapse.
+   */
+  readonly resumes?: string;
 }
 
 /** Defaults of the numbers above, documented in the README. */

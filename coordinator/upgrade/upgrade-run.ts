@@ -123,7 +123,13 @@ export async function runUpgrade(request: UpgradeRequest, deps: UpgradeDeps): Pr
       return ExitCode.PreflightFailed;
     }
     // One run at a time: a second coordinator must not hand the same nodes other bytes meanwhile.
-    const lock = await RunLock.acquire(deps.bus, runId, deps.logger);
+    // A resume takes its own run's lease back at once: that run's coordinator stopped or died.
+    const lock = await RunLock.acquire(
+      deps.bus,
+      runId,
+      deps.logger,
+      request.resumes === undefined ? {} : { takeOverFrom: request.resumes },
+    );
     try {
       return await execute(request, deps, {
         bundle,
