@@ -147,15 +147,12 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  try {
-    if (await daemon.start()) {
-      output.err(`airlift agent ${node}: running (${runtime.kind}); stop with SIGTERM`);
-    }
-    await stopped;
-  } finally {
-    process.removeListener('SIGTERM', onSignal);
-    process.removeListener('SIGINT', onSignal);
+  // The listeners stay until the process ends: removed, a signal in the moment between the goodbye and
+  // the exit would meet Node's default action and end the process with 128+N instead of 0.
+  if (await daemon.start()) {
+    output.err(`airlift agent ${node}: running (${runtime.kind}); stop with SIGTERM`);
   }
+  await stopped;
   return ExitCode.Ok;
 }
 

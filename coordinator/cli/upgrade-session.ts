@@ -85,7 +85,7 @@ export async function runUpgradeSession(
   const abort = new AbortController();
   // The helm/kubectl command the run waits for: a signal never kills it (upgrade-run.ts).
   let waitingFor: string | undefined;
-  // `on`, not `once`, until the very end: with no listener left, Node's default action (or execa's
+  // `on`, not `once`, and never removed: with no listener left, Node's default action (or execa's
   // signal-exit hook, which re-raises the signal when it is the last listener) would kill the process
   // without run.json or the resume hint. Every signal is answered; the run decides when to stop.
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -154,13 +154,10 @@ export async function runUpgradeSession(
       logger,
     });
   } finally {
-    try {
-      await server.stop();
-      await bus?.drain();
-    } finally {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-    }
+    // The signal listeners stay until the process exits (they do not keep it alive): removed, a
+    // second Ctrl-C in the moment between the run's end and the exit would end it with 130.
+    await server.stop();
+    await bus?.drain();
   }
 }
 

@@ -61,8 +61,8 @@ export async function distribute(input: DistributeInput): Promise<NodeOutcome[]>
     livenessCheckMs: input.livenessCheckMs,
     maxResends: input.maxResends ?? 3,
     logger: log,
-    resend: (node, attempt) => {
-      input.onNotice?.(node, `agent restarted mid-job; job sent again (attempt ${attempt + 1})`);
+    resend: (node, attempt, why) => {
+      input.onNotice?.(node, `${why}; job sent again (attempt ${attempt + 1})`);
       void send(node, attempt);
     },
   });

@@ -94,10 +94,12 @@ async function connectWaiting(
   }
 }
 
+/** `work`, or the signal's reason as soon as it aborts (the work itself goes on). */
 function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
-      reject(signal.reason);
+      const reason: unknown = signal.reason;
+      reject(reason instanceof Error ? reason : new Error('aborted'));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => {

@@ -115,7 +115,7 @@ export async function loadIdentity(file: string, role: IdentityRole): Promise<Id
     throw new IdentityInvalidError(
       file,
       'role',
-      `is a ${data.role} identity; this command needs a ${role} identity`,
+      `is ${article(data.role)} identity; this command needs ${article(role)} identity`,
     );
   }
   return toIdentity(file, data);
@@ -150,4 +150,8 @@ function toIdentity(file: string, data: IdentityFile): Identity {
         : key('trust.coordinatorKey', () => VerifyKey.fromPem(coordinatorKey)),
     nodeKeys,
   };
+}
+
+function article(role: IdentityRole): string {
+  return role === 'agent' ? 'an agent' : 'a coordinator';
 }

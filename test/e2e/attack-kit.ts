@@ -76,9 +76,9 @@ export async function plaintextNatsExchange(url: string): Promise<{ info: string
 }
 
 /** The body of a signed envelope, parsed, unchecked: what anyone on the bus can read of it. */
-export function envelopeBody<T>(data: Uint8Array): T {
+export function envelopeBody(data: Uint8Array): unknown {
   const envelope = JSON.parse(Buffer.from(data).toString('utf8')) as { body: string };
-  return JSON.parse(envelope.body) as T;
+  return JSON.parse(envelope.body) as unknown;
 }
 
 /** How a data-plane call ended: a piece came, or an error with its gRPC status. */
@@ -103,6 +103,8 @@ export async function askForPiece(
   const { ArchiveService } = archiveProto();
   const client = new ArchiveService(address, channel, {
     'grpc.ssl_target_name_override': DATA_PLANE_SERVER_NAME,
+    // A whole piece is one message (4 MiB by default, plus framing).
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
   });
   try {
     return await new Promise<PieceAttempt>((resolve) => {

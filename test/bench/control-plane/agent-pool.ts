@@ -2,7 +2,23 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { trackProcess } from '../../helpers/process-registry.js';
-import { zeroCounters, type AgentCounters, type FromWorker, type StartAgents } from './worker-protocol.js';
+import {
+  zeroCounters,
+  type AgentCounters,
+  type FromWorker,
+  type JobTiming,
+  type LoopDelay,
+  type StartAgents,
+} from './worker-protocol.js';
+
+/** What the workers did, summed over them. */
+export interface PoolSummary {
+  readonly counters: AgentCounters;
+  readonly cpuMs: number;
+  readonly jobs: readonly JobTiming[];
+  /** The worst worker's event-loop delay. */
+  readonly loopDelay: LoopDelay;
+}
 
 /** The simulated agents, spread over worker processes. */
 export interface AgentPool {
@@ -10,7 +26,7 @@ export interface AgentPool {
   /** Wall time until every agent of every worker had stored its first heartbeat. */
   readonly connectMs: number;
   /** Stops every agent and worker; the summed counters and the workers' CPU. Safe to call twice. */
-  stop(): Promise<{ counters: AgentCounters; cpuMs: number }>;
+  stop(): Promise<PoolSummary>;
   /** SIGKILLs whatever worker is still running (the failure path). */
   kill(): void;
 }
@@ -20,6 +36,8 @@ export interface AgentPoolOptions extends Omit<StartAgents, 'type' | 'identityFi
   readonly workers: number;
   /** Bound on connecting every agent. */
   readonly readyTimeoutMs: number;
+  /** Profile each worker's whole life (written when it exits) into this directory. */
+  readonly cpuProfDir?: string | undefined;
   readonly log: (line: string) => void;
 }
 
@@ -31,16 +49,18 @@ export async function startAgentPool(
   identityFiles: readonly string[],
   options: AgentPoolOptions,
 ): Promise<AgentPool> {
-  const { workers, readyTimeoutMs, log, ...start } = options;
+  const { workers, readyTimeoutMs, log, cpuProfDir, ...start } = options;
+  const execArgv = cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir];
   const children: ChildProcess[] = [];
   const kill = (): void => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   const started = performance.now();
   try {
     const ready = Array.from({ length: workers }, (_, w) => {
       const share = identityFiles.filter((_, i) => i % workers === w);
-      const child = fork(WORKER, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(WORKER, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.push(child);
       const pid = child.pid;
       if (pid !== undefined) {
@@ -49,10 +69,12 @@ export async function startAgentPool(
       }
       const message: StartAgents = { type: 'start', identityFiles: share, ...start };
       child.send(message);
-      return nextMessage(child, readyTimeoutMs, `worker ${w} connecting ${share.length} agents`).then((reply) => {
-        if (reply.type !== 'ready') throw new Error(`worker ${w}: ${describe(reply)}`);
-        log(`worker ${w}: ${reply.agents} agents up in ${(reply.connectMs / 1000).toFixed(1)} s`);
-      });
+      return nextMessage(child, readyTimeoutMs, `worker ${w} connecting ${share.length} agents`).then(
+        (reply) => {
+          if (reply.type !== 'ready') throw new Error(`worker ${w}: ${describe(reply)}`);
+          log(`worker ${w}: ${reply.agents} agents up in ${(reply.connectMs / 1000).toFixed(1)} s`);
+        },
+      );
     });
     await Promise.all(ready);
   } catch (err) {
@@ -60,7 +82,7 @@ export async function startAgentPool(
     throw err;
   }
   const connectMs = Math.round(performance.now() - started);
-  let stopping: Promise<{ counters: AgentCounters; cpuMs: number }> | undefined;
+  let stopping: Promise<PoolSummary> | undefined;
   return {
     pids: children.map((c) => c.pid ?? 0),
     connectMs,
@@ -72,12 +94,11 @@ export async function startAgentPool(
   };
 }
 
-async function stopAll(
-  children: readonly ChildProcess[],
-  kill: () => void,
-): Promise<{ counters: AgentCounters; cpuMs: number }> {
+async function stopAll(children: readonly ChildProcess[], kill: () => void): Promise<PoolSummary> {
   const counters = zeroCounters();
   let cpuMs = 0;
+  const jobs: JobTiming[] = [];
+  const loopDelay = { p99Ms: 0, maxMs: 0 };
   try {
     await Promise.all(
       children.map(async (child, w) => {
@@ -86,15 +107,19 @@ async function stopAll(
         child.send({ type: 'stop' });
         const reply = await nextMessage(child, STOP_TIMEOUT_MS, `worker ${w} stopping`);
         if (reply.type !== 'stopped') throw new Error(`worker ${w}: ${describe(reply)}`);
-        for (const key of Object.keys(counters) as (keyof AgentCounters)[]) counters[key] += reply.counters[key];
+        for (const key of Object.keys(counters) as (keyof AgentCounters)[])
+          counters[key] += reply.counters[key];
         cpuMs += reply.cpuMs;
+        jobs.push(...reply.jobs);
+        loopDelay.p99Ms = Math.max(loopDelay.p99Ms, reply.loopDelay.p99Ms);
+        loopDelay.maxMs = Math.max(loopDelay.maxMs, reply.loopDelay.maxMs);
         await exited;
       }),
     );
   } finally {
     kill();
   }
-  return { counters, cpuMs };
+  return { counters, cpuMs, jobs, loopDelay };
 }
 
 function nextMessage(child: ChildProcess, timeoutMs: number, what: string): Promise<FromWorker> {

@@ -1,12 +1,23 @@
 // One worker process of the control-plane bench: hosts a share of the simulated agents, each with its
 // own NATS connection and identity, so the agents are not limited by a single event loop. Driven by
 // main.ts over IPC (worker-protocol.ts); exits when its parent goes away.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
 import { createLogger } from '../../../shared/logging/index.js';
 import { SimAgent } from './sim-agent.js';
-import { zeroCounters, type FromWorker, type StartAgents, type ToWorker } from './worker-protocol.js';
+import {
+  zeroCounters,
+  type FromWorker,
+  type JobTiming,
+  type StartAgents,
+  type ToWorker,
+} from './worker-protocol.js';
 
 const counters = zeroCounters();
 const agents: SimAgent[] = [];
+const jobs: JobTiming[] = [];
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
 // Warnings (a refused job, a heartbeat not stored) go to the bench's stderr; info would be 1,000 lines.
 const logger = createLogger({ level: process.env.AIRLIFT_LOG_LEVEL ?? 'warn' });
 
@@ -33,6 +44,7 @@ async function start(request: StartAgents): Promise<void> {
         jobMs: request.jobMs,
         spoolRoot: request.spoolRoot,
         counters,
+        jobs,
         logger,
       };
       agents.push(await SimAgent.start(settings, indexOf(file)));
@@ -50,7 +62,14 @@ function indexOf(file: string): number {
 async function stop(): Promise<void> {
   await Promise.all(agents.map((agent) => agent.stop().catch(() => undefined)));
   const cpu = process.cpuUsage();
-  await send({ type: 'stopped', counters, cpuMs: Math.round((cpu.user + cpu.system) / 1000) });
+  loop.disable();
+  await send({
+    type: 'stopped',
+    counters,
+    jobs,
+    loopDelay: { p99Ms: Math.round(loop.percentile(99) / 1e6), maxMs: Math.round(loop.max / 1e6) },
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+  });
   process.exit(0);
 }
 

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import type { Logger } from 'pino';
 
@@ -10,12 +11,13 @@ import { newRunId } from '../../../coordinator/upgrade/run-id.js';
 import { RunStore } from '../../../coordinator/upgrade/run-store.js';
 import { UPGRADE_DEFAULTS } from '../../../coordinator/upgrade/upgrade-request.js';
 import type { Bus } from '../../../shared/bus/bus.js';
-import type { RunState } from '../../../shared/control/index.js';
+import { Subjects, type RunState } from '../../../shared/control/index.js';
 import { seal, type TrustContext } from '../../../shared/trust/index.js';
 import { startCpuSampler, type CpuUse } from '../fleet/cpu-sampler.js';
 import { cpuSecondsOf } from '../fleet/proc-tree.js';
 import { payloadBuilder, type PayloadShape } from './job-payload.js';
 import { TimedBus } from './timed-bus.js';
+import { epochNow } from './worker-protocol.js';
 
 /** One run of the real distribute() against the simulated fleet. */
 export interface DistributeResult {
@@ -42,6 +44,13 @@ export interface DistributeResult {
   readonly natsCpuSeconds: number;
   readonly machineCpu: CpuUse;
   readonly cpuProfile: string | undefined;
+  /** The coordinator's event-loop delay over the window: how long a message could wait to be read. */
+  readonly coordinatorLoopDelay: { readonly p99Ms: number; readonly maxMs: number };
+}
+
+/** Per node, epoch ms: job request sent, its ack in, its report in (what stages.ts pairs with the agents'). */
+export interface CoordinatorTimeline {
+  readonly perNode: ReadonlyMap<string, { sentAt: number; answeredAt: number; reportSeenAt?: number }>;
 }
 
 /** What the phase runs against. */
@@ -60,7 +69,9 @@ export interface DistributeInput {
  * targets from the registry, then the real distribute() to every node at once, timed from the first
  * job request to its return (where upgrade-run enters the barrier).
  */
-export async function runDistribute(input: DistributeInput): Promise<DistributeResult> {
+export async function runDistribute(
+  input: DistributeInput,
+): Promise<{ result: DistributeResult; timeline: CoordinatorTimeline }> {
   const fleet = await FleetRegistry.open(input.bus, input.trust.policy, undefined, input.logger);
   const rows = await fleet.list();
   const targets = rows.map((row) => ({ node: row.node, grpcAddress: row.heartbeat.grpcAddress }));
@@ -73,10 +84,20 @@ export async function runDistribute(input: DistributeInput): Promise<DistributeR
   const bus = new TimedBus(input.bus);
   let reports = 0;
   let lastReportAt = 0;
+  const reportSeen = new Map<string, number>();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
   const sample = nodes[0] ?? 'node';
   const jobBytes = seal(
     'job',
-    { v: 1, kind: 'load-images', jobId: `${runId}-n0`, runId, node: sample, issuedAt: new Date().toISOString(), payload: payloadFor(sample) },
+    {
+      v: 1,
+      kind: 'load-images',
+      jobId: `${runId}-n0`,
+      runId,
+      node: sample,
+      issuedAt: new Date().toISOString(),
+      payload: payloadFor(sample),
+    },
     input.trust.sealer,
   ).length;
 
@@ -86,7 +107,8 @@ export async function runDistribute(input: DistributeInput): Promise<DistributeR
     await profiler.post('Profiler.enable');
     await profiler.post('Profiler.start');
   }
-  const sampler = startCpuSampler(250);
+  const sampler = startCpuSampler(500);
+  loop.enable();
   const natsBefore = cpuSecondsOf(input.natsPid)?.self ?? 0;
   const cpuBefore = process.cpuUsage();
   const calledAt = performance.now();
@@ -107,9 +129,11 @@ export async function runDistribute(input: DistributeInput): Promise<DistributeR
       if (event.body.type !== 'report') return;
       reports++;
       lastReportAt = performance.now();
+      reportSeen.set(event.node, epochNow());
     },
   });
   const barrierAt = performance.now();
+  loop.disable();
   const cpu = process.cpuUsage(cpuBefore);
   const natsAfter = cpuSecondsOf(input.natsPid)?.self ?? natsBefore;
   const machineCpu = sampler.stop();
@@ -129,8 +153,16 @@ export async function runDistribute(input: DistributeInput): Promise<DistributeR
   const since = (at: number | undefined): number => Math.round((at ?? first) - first);
   const failed = outcomes.filter((o) => !o.ok);
   const trips = [...t.roundTripsMs].sort((a, b) => a - b);
-  const pct = (p: number): number => Math.round(trips[Math.min(trips.length - 1, Math.floor(p * trips.length))] ?? 0);
-  return {
+  const pct = (p: number): number =>
+    Math.round(trips[Math.min(trips.length - 1, Math.floor(p * trips.length))] ?? 0);
+  const perNode = new Map<string, { sentAt: number; answeredAt: number; reportSeenAt?: number }>();
+  for (const node of nodes) {
+    const request = t.perSubject.get(Subjects.job(node));
+    if (request === undefined) continue;
+    const seen = reportSeen.get(node);
+    perNode.set(node, { ...request, ...(seen === undefined ? {} : { reportSeenAt: seen }) });
+  }
+  const result: DistributeResult = {
     runId,
     nodes: nodes.length,
     ok: outcomes.length - failed.length,
@@ -149,10 +181,17 @@ export async function runDistribute(input: DistributeInput): Promise<DistributeR
     natsCpuSeconds: round2(natsAfter - natsBefore),
     machineCpu,
     cpuProfile,
+    coordinatorLoopDelay: { p99Ms: Math.round(loop.percentile(99) / 1e6), maxMs: Math.round(loop.max / 1e6) },
   };
+  return { result, timeline: { perNode } };
 }
 
-function initialState(runId: string, nodes: readonly string[], expected: number, input: DistributeInput): RunState {
+function initialState(
+  runId: string,
+  nodes: readonly string[],
+  expected: number,
+  input: DistributeInput,
+): RunState {
   const now = new Date().toISOString();
   const node = {
     status: 'pending' as const,

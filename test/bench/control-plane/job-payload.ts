@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import {
-  planSources,
-  servesTo,
-  type PlannedNode,
-} from '../../../coordinator/upgrade/distribution-plan.js';
+import { planSources, servesTo, type PlannedNode } from '../../../coordinator/upgrade/distribution-plan.js';
 import type { LoadImagesPayloadInput } from '../../../shared/control/index.js';
 import { toWirePieceManifest } from '../../../shared/pieces/index.js';
 

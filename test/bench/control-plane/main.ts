@@ -22,6 +22,7 @@ import { startAgentPool, type AgentPool } from './agent-pool.js';
 import { runDistribute } from './distribute-phase.js';
 import { parseControlPlaneArgs, UsageError, USAGE, type ControlPlaneOptions } from './options.js';
 import { formatReport, GOALS, NOTE, type ControlPlaneReport } from './report.js';
+import { jobStages } from './stages.js';
 import { measureStatus } from './status-phase.js';
 
 const log = (line: string): void => {
@@ -71,7 +72,7 @@ async function run(options: ControlPlaneOptions): Promise<ControlPlaneReport> {
   let nats: NatsInstance | undefined;
   let pool: AgentPool | undefined;
   let bus: Bus | undefined;
-  const rss = startRssSampler(250);
+  const rss = startRssSampler(500);
   try {
     const width = Math.max(4, String(options.agents - 1).length);
     const names = Array.from({ length: options.agents }, (_, i) => nodeName(i, width));
@@ -110,6 +111,7 @@ async function run(options: ControlPlaneOptions): Promise<ControlPlaneReport> {
         spoolRoot: join(temp.path, 'spool'),
         connectConcurrency: options.connectConcurrency,
         readyTimeoutMs: Math.max(120_000, options.agents * 200),
+        cpuProfDir: options.cpuProfDir,
         log,
       },
     );
@@ -120,16 +122,24 @@ async function run(options: ControlPlaneOptions): Promise<ControlPlaneReport> {
     const quietAt = cpuOf(natsPid);
     const quietStart = performance.now();
     await sleep(options.heartbeatMs);
-    const heartbeatCorePct = round2(((cpuOf(natsPid) - quietAt) / ((performance.now() - quietStart) / 1000)) * 100);
+    const heartbeatCorePct = round2(
+      ((cpuOf(natsPid) - quietAt) / ((performance.now() - quietStart) / 1000)) * 100,
+    );
 
     log(`airlift status × ${options.statusRuns}`);
     const statusAt = cpuOf(natsPid);
-    const status = await measureStatus(fleet.coordinatorFile, nats.url, options.agents, options.statusRuns);
+    const status = await measureStatus(
+      fleet.coordinatorFile,
+      nats.url,
+      options.agents,
+      options.statusRuns,
+      options.cpuProfDir,
+    );
     const statusCpu = cpuOf(natsPid) - statusAt;
     log(`status median ${status.medianMs} ms; distributing one job to each agent`);
 
     const distributeAt = cpuOf(natsPid);
-    const distributeResult = await runDistribute({
+    const { result: distributeResult, timeline } = await runDistribute({
       bus,
       trust: setup.trust,
       shape: {
@@ -144,7 +154,9 @@ async function run(options: ControlPlaneOptions): Promise<ControlPlaneReport> {
       logger,
     });
     const distributeCpu = cpuOf(natsPid) - distributeAt;
-    log(`first job → barrier ${distributeResult.barrierMs} ms (${distributeResult.ok}/${distributeResult.nodes} ok)`);
+    log(
+      `first job → barrier ${distributeResult.barrierMs} ms (${distributeResult.ok}/${distributeResult.nodes} ok)`,
+    );
 
     // Let the agents' post-job heartbeats land before the counters are read.
     await sleep(500);
@@ -171,10 +183,16 @@ async function run(options: ControlPlaneOptions): Promise<ControlPlaneReport> {
         peakRssMiB: Math.round((natsPeak?.peakTreeBytes ?? 0) / MiB),
         hwmMiB: Math.round((natsPeak?.peakRootHwmBytes ?? 0) / MiB),
       },
-      agents: { counters: stopped.counters, workersCpuSeconds: round2(stopped.cpuMs / 1000) },
+      stages: jobStages(timeline, stopped.jobs),
+      agents: {
+        counters: stopped.counters,
+        workersCpuSeconds: round2(stopped.cpuMs / 1000),
+        workerLoopDelay: stopped.loopDelay,
+      },
       goals: {
         statusMedianUnder1s: status.medianMs < GOALS.statusMs,
-        firstJobToBarrierUnder5s: distributeResult.failed === 0 && distributeResult.barrierMs < GOALS.firstJobToBarrierMs,
+        firstJobToBarrierUnder5s:
+          distributeResult.failed === 0 && distributeResult.barrierMs < GOALS.firstJobToBarrierMs,
       },
       totalSeconds: round2((performance.now() - started) / 1000),
     };

@@ -1,4 +1,5 @@
-import type { AgentCounters } from './worker-protocol.js';
+import type { JobStages, StageSpread } from './stages.js';
+import type { AgentCounters, LoopDelay } from './worker-protocol.js';
 import type { ControlPlaneOptions } from './options.js';
 import type { DistributeResult } from './distribute-phase.js';
 import type { StatusResult } from './status-phase.js';
@@ -32,13 +33,23 @@ export interface ControlPlaneReport {
   readonly status: StatusResult;
   readonly distribute: DistributeResult;
   readonly nats: NatsUse;
-  readonly agents: { readonly counters: AgentCounters; readonly workersCpuSeconds: number };
+  readonly stages: JobStages;
+  readonly agents: {
+    readonly counters: AgentCounters;
+    readonly workersCpuSeconds: number;
+    /** The worst worker's event-loop delay: high means the simulation, not airlift, was the limit. */
+    readonly workerLoopDelay: LoopDelay;
+  };
   readonly goals: { readonly statusMedianUnder1s: boolean; readonly firstJobToBarrierUnder5s: boolean };
   readonly totalSeconds: number;
 }
 
 export const NOTE =
   'control plane only: real nats-server, real airlift status CLI and real distribute(); simulated agents move no data';
+
+function spreadText(s: StageSpread): string {
+  return `p50 ${s.p50} / p99 ${s.p99} / max ${s.max} ms`;
+}
 
 /** The human-readable result table. */
 export function formatReport(r: ControlPlaneReport): string {
@@ -65,15 +76,36 @@ export function formatReport(r: ControlPlaneReport): string {
     ['  first job → all jobs sent', `${d.allSentMs} ms`, ''],
     ['  first job → all acks in', `${d.allAckedMs} ms`, ''],
     ['  first job → all reports in', `${d.allReportedMs} ms`, ''],
-    ['  ack round trip p50/p99/max', `${d.ackRoundTripMs.p50} / ${d.ackRoundTripMs.p99} / ${d.ackRoundTripMs.max} ms`, ''],
-    ['  job size on the bus', `${(d.jobBytes / 1024).toFixed(1)} KiB (${d.pieces} pieces, ${d.references} refs)`, ''],
+    [
+      '  ack round trip p50/p99/max',
+      `${d.ackRoundTripMs.p50} / ${d.ackRoundTripMs.p99} / ${d.ackRoundTripMs.max} ms`,
+      '',
+    ],
+    ['  per job: request → agent got it', spreadText(r.stages.delivery), ''],
+    ['  per job: agent check + signed ack', spreadText(r.stages.agentCheck), ''],
+    ['  per job: ack → coordinator has it', spreadText(r.stages.ackReturn), ''],
+    ['  per job: report → distribute() has it', spreadText(r.stages.reportReturn), ''],
+    [
+      '  event-loop delay p99/max: coordinator / worst worker',
+      `${d.coordinatorLoopDelay.p99Ms}/${d.coordinatorLoopDelay.maxMs} / ${r.agents.workerLoopDelay.p99Ms}/${r.agents.workerLoopDelay.maxMs} ms`,
+      '',
+    ],
+    [
+      '  job size on the bus',
+      `${(d.jobBytes / 1024).toFixed(1)} KiB (${d.pieces} pieces, ${d.references} refs)`,
+      '',
+    ],
     ['coordinator CPU over distribute()', `${d.coordinatorCpuMs} ms`, ''],
     [
       'CPU over distribute(): machine / this bench',
       `${d.machineCpu.meanPct} / ${d.machineCpu.benchMeanPct} % of ${d.machineCpu.cores} cores (peak ${d.machineCpu.peakPct} / ${d.machineCpu.benchPeakPct})`,
       '',
     ],
-    ['nats-server CPU: connect / status / distribute', `${r.nats.connectCpuSeconds} / ${r.nats.statusCpuSeconds} / ${r.nats.distributeCpuSeconds} s`, ''],
+    [
+      'nats-server CPU: connect / status / distribute',
+      `${r.nats.connectCpuSeconds} / ${r.nats.statusCpuSeconds} / ${r.nats.distributeCpuSeconds} s`,
+      '',
+    ],
     ['nats-server CPU: heartbeats alone', `${r.nats.heartbeatCorePct} % of a core`, ''],
     ['nats-server CPU whole run', `${r.nats.totalCpuSeconds} s`, ''],
     ['nats-server peak RSS (sampled / VmHWM)', `${r.nats.peakRssMiB} / ${r.nats.hwmMiB} MiB`, ''],
@@ -85,8 +117,11 @@ export function formatReport(r: ControlPlaneReport): string {
     ],
   ];
   const widths = [0, 1].map((c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
-  const lines = rows.map(([a, b, c]) => `${a.padEnd(widths[0] ?? 0)}  ${b.padEnd(widths[1] ?? 0)}  ${c}`.trimEnd());
-  if (d.problems.length > 0) lines.push('', `failed nodes (first ${d.problems.length}):`, ...d.problems.map((p) => `  ${p}`));
+  const lines = rows.map(([a, b, c]) =>
+    `${a.padEnd(widths[0] ?? 0)}  ${b.padEnd(widths[1] ?? 0)}  ${c}`.trimEnd(),
+  );
+  if (d.problems.length > 0)
+    lines.push('', `failed nodes (first ${d.problems.length}):`, ...d.problems.map((p) => `  ${p}`));
   lines.push(
     '',
     NOTE,

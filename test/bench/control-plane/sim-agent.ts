@@ -23,7 +23,7 @@ import type { NodeLoadReport } from '../../../shared/node-job/index.js';
 import type { Sealer } from '../../../shared/trust/index.js';
 import { seal } from '../../../shared/trust/index.js';
 import { AIRLIFT_VERSION } from '../../../shared/version.js';
-import type { AgentCounters } from './worker-protocol.js';
+import { epochNow, type AgentCounters, type JobTiming } from './worker-protocol.js';
 
 /** How one simulated agent runs. */
 export interface SimAgentSettings {
@@ -35,6 +35,8 @@ export interface SimAgentSettings {
   readonly spoolRoot: string;
   /** Shared by every agent of a worker. */
   readonly counters: AgentCounters;
+  /** Every job's timing, appended to by every agent of a worker. */
+  readonly jobs: JobTiming[];
   readonly logger: Logger;
 }
 
@@ -54,6 +56,7 @@ export class SimAgent {
   private beating: Promise<void> = Promise.resolve();
   private state: Heartbeat['state'] = 'ready';
   private progress: JobProgress | undefined;
+  private timing: JobTiming | undefined;
   private readonly bootId = randomUUID();
   private readonly startedAt = new Date().toISOString();
   private readonly refusals: { total: number; last?: { at: string; reason: string } } = { total: 0 };
@@ -115,8 +118,12 @@ export class SimAgent {
 
   private listen(): void {
     this.jobs = this.bus.subscribe(Subjects.job(this.node), (message) => {
+      const timing: JobTiming = { node: this.node, receivedAt: epochNow(), respondedAt: 0, reportedAt: 0 };
+      this.timing = timing;
       void this.accept(message.data).then((ack) => {
         message.respond(seal('ack', ack, this.sealer));
+        timing.respondedAt = epochNow();
+        this.settings.jobs.push(timing);
         if (ack.accepted) this.settings.counters.jobsAccepted++;
         else this.settings.counters.jobsRefused++;
       });
@@ -170,7 +177,12 @@ export class SimAgent {
       const totalMs = Math.round(performance.now() - started);
       const report: NodeLoadReport = {
         node: this.node,
-        runtime: { kind: 'containerd', version: '1.7.27', endpoint: '/run/containerd/containerd.sock', namespace: 'k8s.io' },
+        runtime: {
+          kind: 'containerd',
+          version: '1.7.27',
+          endpoint: '/run/containerd/containerd.sock',
+          namespace: 'k8s.io',
+        },
         bytesLoaded: archive.size,
         loadMs: totalMs,
         totalMs,
@@ -179,6 +191,7 @@ export class SimAgent {
       };
       progress.enter('done');
       emit({ type: 'report', report });
+      if (this.timing !== undefined) this.timing.reportedAt = epochNow();
       this.settings.counters.reports++;
       this.progress = undefined;
       this.state = 'ready';

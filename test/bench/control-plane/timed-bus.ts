@@ -1,4 +1,12 @@
-import type { Bus, BusMessage, BusStatus, BusSubscription, KvOptions, KvStore } from '../../../shared/bus/bus.js';
+import type {
+  Bus,
+  BusMessage,
+  BusStatus,
+  BusSubscription,
+  KvOptions,
+  KvStore,
+} from '../../../shared/bus/bus.js';
+import { epochNow } from './worker-protocol.js';
 
 /** When the jobs went out and their acks came back, as seen through the coordinator's own bus. */
 export interface RequestTimes {
@@ -12,6 +20,8 @@ export interface RequestTimes {
   failed: number;
   /** Each request's round trip, ms: send to ack (signature checks of the ack come after). */
   readonly roundTripsMs: number[];
+  /** Per job subject: when the request left and when its answer was in (epoch ms). */
+  readonly perSubject: Map<string, { sentAt: number; answeredAt: number }>;
 }
 
 /**
@@ -27,6 +37,7 @@ export class TimedBus implements Bus {
     answered: 0,
     failed: 0,
     roundTripsMs: [],
+    perSubject: new Map(),
   };
 
   constructor(private readonly inner: Bus) {}
@@ -46,6 +57,7 @@ export class TimedBus implements Bus {
   async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     const t = this.times;
     const sentAt = performance.now();
+    const sentEpoch = epochNow();
     t.firstSentAt ??= sentAt;
     t.lastSentAt = sentAt;
     t.sent++;
@@ -60,6 +72,7 @@ export class TimedBus implements Bus {
       const now = performance.now();
       t.lastAnsweredAt = now;
       t.roundTripsMs.push(now - sentAt);
+      t.perSubject.set(subject, { sentAt: sentEpoch, answeredAt: epochNow() });
     }
   }
 

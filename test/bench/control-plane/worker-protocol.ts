@@ -39,10 +39,26 @@ export interface AgentsReady {
   readonly connectMs: number;
 }
 
+/** When one agent got its job, answered it and published its report (epoch ms, sub-ms precision). */
+export interface JobTiming {
+  readonly node: string;
+  readonly receivedAt: number;
+  respondedAt: number;
+  reportedAt: number;
+}
+
+/** The worker's event-loop delay over its life (how late timers and I/O callbacks ran), ms. */
+export interface LoopDelay {
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
 /** worker → main: answer to stop. */
 export interface AgentsStopped {
   readonly type: 'stopped';
   readonly counters: AgentCounters;
+  readonly jobs: readonly JobTiming[];
+  readonly loopDelay: LoopDelay;
   /** The worker process's own CPU, user + system, ms. */
   readonly cpuMs: number;
 }
@@ -57,5 +73,17 @@ export type FromWorker = AgentsReady | AgentsStopped | WorkerFailed;
 
 /** A fresh set of counters. */
 export function zeroCounters(): AgentCounters {
-  return { heartbeats: 0, heartbeatFailures: 0, jobsAccepted: 0, jobsRefused: 0, eventsPublished: 0, reports: 0 };
+  return {
+    heartbeats: 0,
+    heartbeatFailures: 0,
+    jobsAccepted: 0,
+    jobsRefused: 0,
+    eventsPublished: 0,
+    reports: 0,
+  };
+}
+
+/** Wall-clock ms with sub-ms precision, comparable between the bench's processes on one machine. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
 }

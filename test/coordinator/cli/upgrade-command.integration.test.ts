@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { chmod, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { writeSampleBundle, type SampleBundle } from '../../helpers/fixtures/index.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
+import { makeTestFleet } from '../../helpers/test-fleet.js';
 
 describe('airlift upgrade / status / resume: refusals before anything runs', { timeout: 120_000 }, () => {
   let tmp: TempDir;
@@ -24,6 +26,7 @@ describe('airlift upgrade / status / resume: refusals before anything runs', { t
         'kairship',
         '--namespace',
         'kairship-system',
+        '--insecure',
         '--nats',
         'nats://127.0.0.1:9',
         '--nats-user',
@@ -34,10 +37,11 @@ describe('airlift upgrade / status / resume: refusals before anything runs', { t
     assert.equal(run.exitCode, 7, run.stderr);
     assert.match(run.stderr, /BUS_UNAVAILABLE.*127\.0\.0\.1:9/);
     assert.doesNotMatch(run.stderr + run.stdout, /s3cret-pass/);
+    assert.match(run.stderr, /WARNING: --insecure: jobs and reports are not signed/);
   });
 
   it('airlift status exits 7 the same way', async () => {
-    const run = await runCli(['status', '--nats', 'nats://127.0.0.1:9']);
+    const run = await runCli(['status', '--insecure', '--nats', 'nats://127.0.0.1:9']);
     assert.equal(run.exitCode, 7, run.stderr);
     assert.match(run.stderr, /127\.0\.0\.1:9/);
   });
@@ -50,6 +54,7 @@ describe('airlift upgrade / status / resume: refusals before anything runs', { t
       'r',
       '--namespace',
       'n',
+      '--insecure',
       '--nats',
       'nats://127.0.0.1:9',
     ];
@@ -70,5 +75,55 @@ describe('airlift upgrade / status / resume: refusals before anything runs', { t
   it('resume refuses a malformed run id before connecting', async () => {
     const run = await runCli(['resume', '../etc', '--nats', 'nats://127.0.0.1:9']);
     assert.notEqual(run.exitCode, 0);
+  });
+
+  it('refuses to run without an identity unless --insecure is given, naming the file it looked for', async () => {
+    for (const command of [
+      ['status'],
+      ['upgrade', bundle.path, '--release', 'r', '--namespace', 'n'],
+      ['agent'],
+    ]) {
+      const run = await runCli([
+        ...command,
+        '--identity',
+        `${tmp.path}/nowhere.json`,
+        '--nats',
+        'nats://127.0.0.1:9',
+      ]);
+      assert.equal(run.exitCode, 2, `${command[0] ?? ''}: ${run.stderr}`);
+      assert.match(run.stderr, /IDENTITY_INVALID.*nowhere\.json.*airlift fleet init, or run with --insecure/);
+    }
+    const both = await runCli(['status', '--insecure', '--identity', `${tmp.path}/x.json`]);
+    assert.equal(both.exitCode, 2);
+    assert.match(both.stderr, /give --identity or --insecure, not both/);
+  });
+
+  it('refuses an identity file others can read, one of the wrong role, and a malformed one, never printing a key', async () => {
+    const fleet = await makeTestFleet(`${tmp.path}/fleet`, ['node-a']);
+    const nodeFile = fleet.nodeFiles['node-a'] ?? '';
+    const wrongRole = await runCli(['status', '--identity', nodeFile, '--nats', 'nats://127.0.0.1:9']);
+    assert.equal(wrongRole.exitCode, 2);
+    assert.match(wrongRole.stderr, /is an agent identity; this command needs a coordinator identity/);
+    const readable = `${tmp.path}/readable.json`;
+    await copyFile(fleet.coordinatorFile, readable);
+    await chmod(readable, 0o644);
+    const open = await runCli(['status', '--identity', readable, '--nats', 'nats://127.0.0.1:9']);
+    assert.equal(open.exitCode, 2);
+    assert.match(open.stderr, /readable by group or others \(mode 644\); chmod 600 it/);
+    const broken = `${tmp.path}/broken.json`;
+    const text = await readFile(fleet.coordinatorFile, 'utf8');
+    await writeFile(
+      broken,
+      text.replace(
+        /"signingKey": "[^"]*"/,
+        '"signingKey": "-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----\\n"',
+      ),
+      { mode: 0o600 },
+    );
+    const bad = await runCli(['status', '--identity', broken, '--nats', 'nats://127.0.0.1:9']);
+    assert.equal(bad.exitCode, 2);
+    assert.match(bad.stderr, /field signingKey/);
+    for (const run of [wrongRole, open, bad])
+      assert.doesNotMatch(run.stdout + run.stderr, /BEGIN PRIVATE KEY|"SU[A-Z2-7]{20}/);
   });
 });
