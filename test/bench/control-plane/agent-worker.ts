@@ -24,7 +24,10 @@ const logger = createLogger({ level: process.env.AIRLIFT_LOG_LEVEL ?? 'warn' });
 function send(message: FromWorker): Promise<void> {
   return new Promise((resolve) => {
     if (process.send === undefined) resolve();
-    else process.send(message, undefined, {}, () => resolve());
+    else
+      process.send(message, undefined, {}, () => {
+        resolve();
+      });
   });
 }
 

@@ -44,7 +44,7 @@ function exitOnSignals(): void {
   }
 }
 
-async function machine(): Promise<Record<string, string | number>> {
+function machine(): Record<string, string | number> {
   const cpus = os.cpus();
   return {
     cpu: cpus[0]?.model.trim() ?? 'unknown',
@@ -168,7 +168,7 @@ async function run(options: ControlPlaneOptions): Promise<ControlPlaneReport> {
     return {
       bench: 'control-plane',
       note: NOTE,
-      machine: { ...(await machine()), natsServer: await natsVersion() },
+      machine: { ...machine(), natsServer: await natsVersion() },
       options,
       fleet: { keygenSeconds: round2(keygenSeconds), connectSeconds: round2(pool.connectMs / 1000) },
       status,
