@@ -1,4 +1,4 @@
-import { jobSchema, Subjects, type Job } from '../../shared/control/index.js';
+import { jobSchema, RUN_ID, Subjects, type Job } from '../../shared/control/index.js';
 import { openMessage, type TrustPolicy } from '../../shared/trust/index.js';
 import type { SeenJobs } from './seen-jobs.js';
 
@@ -36,7 +36,7 @@ export class JobGate {
     try {
       job = openMessage(jobSchema, 'job', Subjects.job(this.node), data, this.policy).message;
     } catch (err) {
-      return { ok: false, jobId: 'unknown', reason: (err as Error).message };
+      return { ok: false, jobId: claimedJobId(data), reason: (err as Error).message };
     }
     const refuse = (reason: string): GateVerdict => ({ ok: false, jobId: job.jobId, reason });
     if (job.node !== this.node) return refuse(`job is for node ${job.node}, this is ${this.node}`);
@@ -54,5 +54,19 @@ export class JobGate {
     if (this.seen.has(job.jobId)) return refuse(`job ${job.jobId} was already accepted once (replayed)`);
     await this.seen.add(job.jobId, issued, now - this.window.maxAgeMs - this.window.maxSkewMs);
     return { ok: true, job };
+  }
+}
+
+/**
+ * The id a refused message claims, echoed in the refusal so the sender can match it to its request
+ * (and tell the operator why). Unverified: it only labels the answer, never decides anything.
+ */
+function claimedJobId(data: Uint8Array): string {
+  try {
+    const envelope = JSON.parse(Buffer.from(data).toString('utf8')) as { body?: unknown };
+    const body = typeof envelope.body === 'string' ? (JSON.parse(envelope.body) as { jobId?: unknown }) : {};
+    return typeof body.jobId === 'string' && RUN_ID.test(body.jobId) ? body.jobId : 'unknown';
+  } catch {
+    return 'unknown';
   }
 }

@@ -54,6 +54,8 @@ describe('AgentDaemon: only the coordinator commands it', { timeout: 20_000 }, (
     assert.match(asAck.reason ?? '', /signature does not match/);
 
     for (const ack of [unsigned, forged, stranger, swapped, asAck]) assert.equal(ack.accepted, false);
+    // The refusal echoes the id the message claimed, so the coordinator can tell the operator why.
+    assert.equal(forged.jobId, 'attack-1');
     const counted = await agent.heartbeats.waitFor(
       'a heartbeat counting 5 refusals',
       (h) => h.refusals.total === 5,
