@@ -55,7 +55,7 @@ export class FleetRegistry {
    * Calls `onRow` for every agent's current heartbeat, then for each new one as it is stored (judged at
    * arrival); resolves once the current ones were passed. stop() ends it. With `only`, entries of other
    * nodes are dropped before their signature is checked: at 1,000 agents a run's watch otherwise spent
-   * a core-second checking heartbeats of nodes it no longer follows (npm run bench:control-plane).
+   * about half a CPU-second on heartbeats of nodes it no longer follows (npm run bench:control-plane).
    */
   async watch(onRow: (row: AgentRow) => void, only?: (node: string) => boolean): Promise<{ stop(): void }> {
     return this.kv.watch((entry) => {

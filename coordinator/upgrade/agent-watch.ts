@@ -112,35 +112,11 @@ export async function watchAgents(input: AgentWatchInput): Promise<{ stop(): voi
     // A finished node's heartbeats are dropped before their signature check: nobody reads them.
     (node) => tracker.isPending(node),
   );
-  /** Nodes whose registry entry is being read because the watch's last heartbeat says down. */
-  const rereading = new Set<string>();
   const timer = setInterval(() => {
     const now = Date.now();
     for (const node of tracker.stillPending()) {
       const heartbeat = last.get(node);
-      if (heartbeat === undefined) continue;
-      const row = classifyAgent(heartbeat, now);
-      if (row.health !== 'down') {
-        judge(row);
-        continue;
-      }
-      // Before failing a node, read its entry: after a nats-server restart the watch can lag for
-      // seconds while the agent already beats again, and a lagging watch must not fail a live node.
-      // (A read that fails proves nothing: this process may be the one cut off; judged next round.)
-      if (rereading.has(node)) continue;
-      rereading.add(node);
-      void input.fleet
-        .get(node)
-        .then(
-          (fresh) => {
-            const newer =
-              fresh !== undefined && Date.parse(fresh.heartbeat.sentAt) > Date.parse(heartbeat.sentAt);
-            if (newer) last.set(node, fresh.heartbeat);
-            judge(newer ? fresh : classifyAgent(heartbeat, Date.now()));
-          },
-          () => undefined,
-        )
-        .finally(() => rereading.delete(node));
+      if (heartbeat !== undefined) judge(classifyAgent(heartbeat, now));
     }
   }, input.livenessCheckMs);
   return {
