@@ -1,7 +1,6 @@
-import 'reflect-metadata';
 import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 
 /** A certificate and its private key, both PEM (the key PKCS#8). */
 export interface CertifiedKey {
@@ -22,11 +21,27 @@ const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const CA_YEARS = 10;
 const LEAF_YEARS = 5;
 
-// @peculiar/x509 needs a WebCrypto provider; Node's own is the only one airlift ships.
-x509.cryptoProvider.set(webcrypto as ReturnType<typeof x509.cryptoProvider.get>);
+let loading: Promise<typeof X509> | undefined;
+
+/**
+ * @peculiar/x509 (with its reflect polyfill and DI container) loads on first use: only `airlift fleet`
+ * issues certificates, and every other command (each agent start, each `airlift status`) would pay
+ * for evaluating it.
+ */
+function x509Lib(): Promise<typeof X509> {
+  loading ??= (async () => {
+    await import('reflect-metadata');
+    const lib = await import('@peculiar/x509');
+    // It needs a WebCrypto provider; Node's own is the only one airlift ships.
+    lib.cryptoProvider.set(webcrypto as ReturnType<typeof lib.cryptoProvider.get>);
+    return lib;
+  })();
+  return loading;
+}
 
 /** Creates the fleet CA: ECDSA P-256, self-signed, CA:true with keyCertSign, valid 10 years. */
 export async function createFleetCa(fleetId: string): Promise<CertifiedKey> {
+  const x509 = await x509Lib();
   const keys = await generateKeys();
   const name = `CN=airlift fleet ${escapeDnValue(fleetId)} CA`;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -47,6 +62,7 @@ export async function createFleetCa(fleetId: string): Promise<CertifiedKey> {
 
 /** Issues a leaf certificate (ECDSA P-256, serverAuth + clientAuth, 5 years) signed by the fleet CA. */
 export async function issueCertificate(ca: CertifiedKey, subject: CertificateSubject): Promise<CertifiedKey> {
+  const x509 = await x509Lib();
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKey = await importKeyPem(ca.keyPem);
   const keys = await generateKeys();
@@ -79,8 +95,8 @@ export function identityUri(role: 'agent' | 'coordinator', name: string): string
   return role === 'coordinator' ? 'airlift://coordinator' : `airlift://agent/${name}`;
 }
 
-function subjectAltNames(subject: CertificateSubject): x509.JsonGeneralNames {
-  const names: x509.JsonGeneralNames = [];
+function subjectAltNames(subject: CertificateSubject): X509.JsonGeneralNames {
+  const names: X509.JsonGeneralNames = [];
   if (subject.role !== 'server') names.push({ type: 'url', value: identityUri(subject.role, subject.name) });
   for (const host of new Set(subject.hosts ?? [])) {
     names.push({ type: isIP(host) === 0 ? 'dns' : 'ip', value: host });
@@ -93,8 +109,10 @@ async function generateKeys(): Promise<webcrypto.CryptoKeyPair> {
 }
 
 async function exportKeyPem(key: webcrypto.CryptoKey): Promise<string> {
-  const der = await webcrypto.subtle.exportKey('pkcs8', key);
-  return pemText(x509.PemConverter.encode(der, 'PRIVATE KEY'));
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
+    .export({ format: 'pem', type: 'pkcs8' })
+    .toString();
 }
 
 async function importKeyPem(pem: string): Promise<webcrypto.CryptoKey> {
