@@ -81,7 +81,8 @@ export class AgentDaemon {
   private starting: Promise<boolean> | undefined;
   private stopRequested = false;
   private readonly startAbort = new AbortController();
-  private beating: Promise<void> = Promise.resolve();
+  private beating: Promise<void> | undefined;
+  private beatWanted = false;
   private lastRuntime: { at: number; facts: Heartbeat['runtime'] } | undefined;
   private readonly startedAt = new Date().toISOString();
   /** New at every process start: the coordinator tells a restarted agent from a running one by it. */
@@ -274,7 +275,21 @@ export class AgentDaemon {
 
   /** Heartbeats one at a time, in order: a late `draining` must never land after `stopped`. */
   private beat(): Promise<void> {
-    this.beating = this.beating.then(() => this.beatOnce());
+    // One at a time and in order (a late `draining` must never land after `stopped`), and coalesced:
+    // beats asked for while one is in flight become one fresh beat after it. After a NATS outage the
+    // timer's beats and the `reconnected` one would otherwise queue behind puts that wait out their
+    // timeout, and the coordinator would see a live node fall silent.
+    this.beatWanted = true;
+    this.beating ??= (async () => {
+      try {
+        while (this.beatWanted) {
+          this.beatWanted = false;
+          await this.beatOnce();
+        }
+      } finally {
+        this.beating = undefined;
+      }
+    })();
     return this.beating;
   }
 
@@ -320,7 +335,10 @@ export class AgentDaemon {
       });
       const bytes = seal('heartbeat', heartbeat, this.settings.trust.sealer);
       this.bus.publish(Subjects.heartbeat(this.settings.node), bytes);
-      await this.fleet.put(this.settings.node, bytes);
+      // A put the server never answers must not outlive the next beat.
+      await this.fleet.put(this.settings.node, bytes, {
+        timeoutMs: Math.max(1000, Math.min(this.settings.heartbeatIntervalMs, 5000)),
+      });
     } catch (err) {
       // The control plane may be away; nats reconnects by itself and the next beat gets through. A
       // signed agent may not create the registry bucket: until the coordinator has, puts find no stream.

@@ -24,7 +24,8 @@ export interface KvEntry {
 /** A JetStream KV bucket, reduced to what airlift needs. */
 export interface KvStore {
   readonly bucket: string;
-  put(key: string, value: Uint8Array): Promise<number>;
+  /** Stores `value`; `timeoutMs` bounds the wait for the server's acknowledgement. */
+  put(key: string, value: Uint8Array, options?: { timeoutMs?: number }): Promise<number>;
   /** The latest value, or undefined when absent or deleted. */
   get(key: string): Promise<KvEntry | undefined>;
   delete(key: string): Promise<void>;

@@ -28,9 +28,13 @@ export class NatsKvStore implements KvStore {
     private readonly log: Logger,
   ) {}
 
-  async put(key: string, value: Uint8Array): Promise<number> {
+  async put(key: string, value: Uint8Array, options: { timeoutMs?: number } = {}): Promise<number> {
     try {
-      return await this.kv.put(key, value);
+      return await this.kv.put(
+        key,
+        value,
+        options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs },
+      );
     } catch (error) {
       throw this.fail(error, key, 'put');
     }
@@ -49,7 +53,9 @@ export class NatsKvStore implements KvStore {
 
   async putIf(key: string, value: Uint8Array, revision?: number): Promise<number | undefined> {
     try {
-      return revision === undefined ? await this.kv.create(key, value) : await this.kv.update(key, value, revision);
+      return revision === undefined
+        ? await this.kv.create(key, value)
+        : await this.kv.update(key, value, revision);
     } catch (error) {
       if (error instanceof JetStreamApiError && WRONG_LAST_SEQUENCE.has(error.code)) return undefined;
       throw this.fail(error, key, revision === undefined ? 'create' : 'update');

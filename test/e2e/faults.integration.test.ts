@@ -234,47 +234,38 @@ describe('faults during airlift upgrade end cleanly, long before --timeout', { t
     }
   });
 
-  it(
-    'fault 3b: nats-server down (4 s) while the last node finishes: its lost report does not hold the run until --timeout (exit 0)',
-    {
-      // Flaky (2 of 5 runs): after the outage the agent's next heartbeat waits behind a KV put issued
-      // while disconnected (heartbeats are serialized; that put waits out its timeout), so the
-      // coordinator sees no beat for 10 intervals and fails the live node as silent. Agent-side bug.
-      todo: 'agent heartbeats queue behind a put doomed by the outage (see /work/notes/faults-e2e-doc.md)',
-    },
-    async (t) => {
-      await settle();
-      const { bundle, runDir, log } = await freshCase();
-      const { run, startedAt } = start(bundle, runDir, log);
-      try {
-        const runId = await runIdOf(run);
-        const total = (await runState(runId))?.nodes['node-c']?.bytesTotal ?? assert.fail('no run state');
-        // node-a and node-b have reported by now; node-c's last second of transfer, its import and its
-        // report all fall inside the outage, and core NATS drops what is published meanwhile.
-        await waitForBytes(run, runId, 'node-c', Math.floor(total * 0.8));
-        const outageAt = Date.now();
-        await fleet.nats.restart({ downtimeMs: 4000 });
-        const outageMs = Date.now() - outageAt;
-        const ended = await run.exited(TIMEOUT_MS + 30_000);
-        const elapsed = Date.now() - startedAt;
-        const agentLog = fleet.node('node-c').agent.logTail();
-        assert.equal(ended.exitCode, 0, `${output(ended)}\n--- node-c agent\n${agentLog}`);
-        assert.ok(elapsed < WELL_BEFORE_TIMEOUT_MS, `took ${elapsed} ms`);
-        // The report went out inside the outage and was lost; the idle heartbeat after it (KV outlives the
-        // outage) shows the job ended, so the coordinator sent the job again and the node skipped.
-        assert.match(
-          ended.stderr,
-          /node-c: agent finished the job but its report never arrived; job sent again \(attempt 2\)/,
-        );
-        const c = runFile(runDir).outcomes.find((o) => o.node === 'node-c');
-        assert.equal(c?.report?.bytesLoaded, 0, `the second attempt skipped: ${JSON.stringify(c?.report)}`);
-        await assertHoldsEverything(bundle, NODES);
-        t.diagnostic(`fault 3b: exit 0 after ${elapsed} ms (outage ${outageMs} ms)\n${ended.stderr}`);
-      } finally {
-        await run.exited(TIMEOUT_MS + 30_000).catch(() => undefined);
-      }
-    },
-  );
+  it('fault 3b: nats-server down (4 s) while the last node finishes: its lost report does not hold the run until --timeout (exit 0)', async (t) => {
+    await settle();
+    const { bundle, runDir, log } = await freshCase();
+    const { run, startedAt } = start(bundle, runDir, log);
+    try {
+      const runId = await runIdOf(run);
+      const total = (await runState(runId))?.nodes['node-c']?.bytesTotal ?? assert.fail('no run state');
+      // node-a and node-b have reported by now; node-c's last second of transfer, its import and its
+      // report all fall inside the outage, and core NATS drops what is published meanwhile.
+      await waitForBytes(run, runId, 'node-c', Math.floor(total * 0.8));
+      const outageAt = Date.now();
+      await fleet.nats.restart({ downtimeMs: 4000 });
+      const outageMs = Date.now() - outageAt;
+      const ended = await run.exited(TIMEOUT_MS + 30_000);
+      const elapsed = Date.now() - startedAt;
+      const agentLog = fleet.node('node-c').agent.logTail();
+      assert.equal(ended.exitCode, 0, `${output(ended)}\n--- node-c agent\n${agentLog}`);
+      assert.ok(elapsed < WELL_BEFORE_TIMEOUT_MS, `took ${elapsed} ms`);
+      // The report went out inside the outage and was lost; the idle heartbeat after it (KV outlives the
+      // outage) shows the job ended, so the coordinator sent the job again and the node skipped.
+      assert.match(
+        ended.stderr,
+        /node-c: agent finished the job but its report never arrived; job sent again \(attempt 2\)/,
+      );
+      const c = runFile(runDir).outcomes.find((o) => o.node === 'node-c');
+      assert.equal(c?.report?.bytesLoaded, 0, `the second attempt skipped: ${JSON.stringify(c?.report)}`);
+      await assertHoldsEverything(bundle, NODES);
+      t.diagnostic(`fault 3b: exit 0 after ${elapsed} ms (outage ${outageMs} ms)\n${ended.stderr}`);
+    } finally {
+      await run.exited(TIMEOUT_MS + 30_000).catch(() => undefined);
+    }
+  });
 
   it('fault 4: the coordinator SIGKILLed mid-transfer; airlift resume <run id> completes (exit 0), verified nodes skip', async (t) => {
     await settle();
