@@ -73,7 +73,40 @@ export interface Identity {
   /** Agent: the only key jobs may be signed with. */
   readonly coordinatorKey: VerifyKey | undefined;
   /** Coordinator: each enrolled node's key. */
-  readonly nodeKeys: ReadonlyMap<string, VerifyKey>;
+  readonly nodeKeys: KeyLookup;
+}
+
+/** Public keys by name. */
+export interface KeyLookup {
+  get(name: string): VerifyKey | undefined;
+}
+
+/**
+ * Node keys parsed when first asked for: a coordinator of 1,000 nodes would otherwise parse 1,000 keys
+ * at every start, and `airlift status` checks only the nodes that heartbeat.
+ */
+class LazyKeys implements KeyLookup {
+  private readonly parsed = new Map<string, VerifyKey>();
+
+  constructor(
+    private readonly file: string,
+    private readonly pems: Readonly<Record<string, string>>,
+  ) {}
+
+  get(name: string): VerifyKey | undefined {
+    const cached = this.parsed.get(name);
+    if (cached !== undefined) return cached;
+    if (!Object.hasOwn(this.pems, name)) return undefined;
+    const pem = this.pems[name] ?? '';
+    let key: VerifyKey;
+    try {
+      key = VerifyKey.fromPem(pem);
+    } catch (err) {
+      throw new IdentityInvalidError(this.file, `trust.nodes.${name}`, 'is not a valid Ed25519 key', err);
+    }
+    this.parsed.set(name, key);
+    return key;
+  }
 }
 
 /** Reads and checks an identity file for `role`; errors name the file and field, never a key. */
@@ -129,12 +162,7 @@ function toIdentity(file: string, data: IdentityFile): Identity {
       throw new IdentityInvalidError(file, field, 'is not a valid Ed25519 key', err);
     }
   };
-  const nodeKeys = new Map(
-    Object.entries(data.trust.nodes ?? {}).map(([node, text]) => [
-      node,
-      key(`trust.nodes.${node}`, () => VerifyKey.fromPem(text)),
-    ]),
-  );
+  const nodeKeys = new LazyKeys(file, data.trust.nodes ?? {});
   const coordinatorKey = data.trust.coordinatorKey;
   return {
     file,

@@ -8,6 +8,7 @@ export {
   type Identity,
   type IdentityFile,
   type IdentityRole,
+  type KeyLookup,
 } from './identity.js';
 export { agentTrust, coordinatorTrust, insecureTrust, type TrustContext } from './trust-context.js';
 export {

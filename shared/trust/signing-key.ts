@@ -21,11 +21,17 @@ function signedBytes(purpose: SignaturePurpose, body: string): Buffer {
 
 /** A public Ed25519 key that checks signatures; `id` is a short fingerprint for messages. */
 export class VerifyKey {
-  readonly id: string;
+  private fingerprint: string | undefined;
 
-  private constructor(private readonly key: KeyObject) {
-    const der = key.export({ format: 'der', type: 'spki' });
-    this.id = createHash('sha256').update(der).digest('base64url').slice(0, 16);
+  private constructor(private readonly key: KeyObject) {}
+
+  /** A short fingerprint, for messages; computed on first use (a coordinator loads a key per node). */
+  get id(): string {
+    this.fingerprint ??= createHash('sha256')
+      .update(this.key.export({ format: 'der', type: 'spki' }))
+      .digest('base64url')
+      .slice(0, 16);
+    return this.fingerprint;
   }
 
   /** Reads an SPKI PEM; throws when it is not an Ed25519 public key. */
