@@ -69,85 +69,108 @@ function interruptReason(signal: AbortSignal): string {
  * exit code; every failure is printed with the node or step it belongs to.
  */
 export async function runUpgrade(request: UpgradeRequest, deps: UpgradeDeps): Promise<number> {
-  const { output } = deps;
   const bundle = await Bundle.open(request.bundlePath);
   try {
-    const hintProblems = describeHintProblems(bundle.info.crossCheck);
-    for (const line of hintProblems)
-      output.err(`airlift: ${request.allowHintMismatch ? 'warning' : 'error'}: ${line}`);
-    if (hintProblems.length > 0 && !request.allowHintMismatch) {
-      output.err('airlift: nothing ran; fix the bundle, or pass --allow-hint-mismatch');
-      return ExitCode.BadBundle;
-    }
+    if (!hintsAcceptable(bundle, request, deps.output)) return ExitCode.BadBundle;
     const fleet = await FleetRegistry.open(deps.bus, deps.trust.policy, undefined, deps.logger);
-    const checks = await preflight({
-      fleet,
-      kube: deps.kube,
-      release: request.release,
-      namespace: request.namespace,
-      nodes: request.nodes,
-      requiredDiskBytes: bundle.info.imagesTar.length * UPGRADE_DEFAULTS.diskFactor,
-      requiredSpoolBytes: bundle.info.imagesTar.length,
-      signal: deps.signal,
-      logger: deps.logger,
-      ...(request.imageRegistry === undefined ? {} : { imageRegistry: request.imageRegistry }),
-    });
+    const checks = await runPreflight(bundle, fleet, request, deps);
     if (deps.signal.aborted) {
-      output.err(`airlift: ${interruptReason(deps.signal)} during preflight; nothing was changed`);
+      deps.output.err(`airlift: ${interruptReason(deps.signal)} during preflight; nothing was changed`);
       return ExitCode.Interrupted;
     }
-    const runId = newRunId();
-    const runDir = resolve(request.runDir ?? join('airlift-runs', runId));
-    const registry = checks.imageRegistry;
-    const retags = planRetags(bundle.info.archive.images, {
-      kind: 'registry',
-      registry: registry ?? 'registry.invalid',
-    });
-    const kubeTarget = {
-      tools: deps.kube,
-      bundle,
-      release: request.release,
-      namespace: request.namespace,
-      imageRegistry: registry ?? 'registry.invalid',
-      runDir,
-      ...(request.version === undefined ? {} : { version: request.version }),
-    };
+    const prepared = prepareRun(bundle, fleet, checks, request, deps);
     if (request.dryRun) {
-      printDryRun(output, bundle.info, checks, retags, kubePlan(kubeTarget));
+      printDryRun(deps.output, bundle.info, checks, prepared.retags, kubePlan(prepared.kubeTarget));
       return checks.failures.length === 0 ? ExitCode.Ok : ExitCode.PreflightFailed;
     }
-    if (checks.failures.length > 0 || registry === undefined) {
-      output.err('airlift: preflight failed; nothing was changed:');
+    if (checks.failures.length > 0 || checks.imageRegistry === undefined) {
+      deps.output.err('airlift: preflight failed; nothing was changed:');
       for (const f of checks.failures)
-        output.err(`  ${f.check}${f.node === undefined ? '' : ` ${f.node}`}: ${f.message}`);
+        deps.output.err(`  ${f.check}${f.node === undefined ? '' : ` ${f.node}`}: ${f.message}`);
       return ExitCode.PreflightFailed;
     }
     // One run at a time: a second coordinator must not hand the same nodes other bytes meanwhile.
     // A resume takes its own run's lease back at once: that run's coordinator stopped or died.
     const lock = await RunLock.acquire(
       deps.bus,
-      runId,
+      prepared.runId,
       deps.logger,
       request.resumes === undefined ? {} : { takeOverFrom: request.resumes },
     );
     try {
-      return await execute(request, deps, {
-        bundle,
-        fleet,
-        runId,
-        runDir,
-        registry,
-        retags,
-        kubeTarget,
-        nodes: checks.targets.map((t) => t.node),
-        targets: checks.targets.map((t) => ({ node: t.node, grpcAddress: t.heartbeat.grpcAddress })),
-      });
+      return await execute(request, deps, prepared);
     } finally {
       await lock.release();
     }
   } finally {
     await bundle.close();
   }
+}
+
+/** Prints hints.yaml's mismatches with images.tar; false when they stop the run. */
+function hintsAcceptable(bundle: Bundle, request: UpgradeRequest, output: CliOutput): boolean {
+  const hintProblems = describeHintProblems(bundle.info.crossCheck);
+  for (const line of hintProblems)
+    output.err(`airlift: ${request.allowHintMismatch ? 'warning' : 'error'}: ${line}`);
+  if (hintProblems.length > 0 && !request.allowHintMismatch) {
+    output.err('airlift: nothing ran; fix the bundle, or pass --allow-hint-mismatch');
+    return false;
+  }
+  return true;
+}
+
+function runPreflight(
+  bundle: Bundle,
+  fleet: FleetRegistry,
+  request: UpgradeRequest,
+  deps: UpgradeDeps,
+): ReturnType<typeof preflight> {
+  return preflight({
+    fleet,
+    kube: deps.kube,
+    release: request.release,
+    namespace: request.namespace,
+    nodes: request.nodes,
+    requiredDiskBytes: bundle.info.imagesTar.length * UPGRADE_DEFAULTS.diskFactor,
+    requiredSpoolBytes: bundle.info.imagesTar.length,
+    signal: deps.signal,
+    logger: deps.logger,
+    ...(request.imageRegistry === undefined ? {} : { imageRegistry: request.imageRegistry }),
+  });
+}
+
+/** The run's id, directory, retag plan, kube commands and targets, from the preflight's findings. */
+function prepareRun(
+  bundle: Bundle,
+  fleet: FleetRegistry,
+  checks: Awaited<ReturnType<typeof preflight>>,
+  request: UpgradeRequest,
+  deps: UpgradeDeps,
+): Prepared {
+  const runId = newRunId();
+  const runDir = resolve(request.runDir ?? join('airlift-runs', runId));
+  // registry.invalid only where preflight failed or in a dry run that could not learn the registry.
+  const registry = checks.imageRegistry ?? 'registry.invalid';
+  const retags = planRetags(bundle.info.archive.images, { kind: 'registry', registry });
+  return {
+    bundle,
+    fleet,
+    runId,
+    runDir,
+    registry,
+    retags,
+    kubeTarget: {
+      tools: deps.kube,
+      bundle,
+      release: request.release,
+      namespace: request.namespace,
+      imageRegistry: registry,
+      runDir,
+      ...(request.version === undefined ? {} : { version: request.version }),
+    },
+    nodes: checks.targets.map((t) => t.node),
+    targets: checks.targets.map((t) => ({ node: t.node, grpcAddress: t.heartbeat.grpcAddress })),
+  };
 }
 
 interface Prepared {
