@@ -31,6 +31,8 @@ export interface ControlPlaneReport {
   readonly options: ControlPlaneOptions;
   readonly fleet: { readonly keygenSeconds: number; readonly connectSeconds: number };
   readonly status: StatusResult;
+  /** The same CLI runs with the agent simulators stopped, as when agents live on their own nodes. */
+  readonly statusAgentsPaused: StatusResult;
   readonly distribute: DistributeResult;
   readonly nats: NatsUse;
   readonly stages: JobStages;
@@ -67,6 +69,11 @@ export function formatReport(r: ControlPlaneReport): string {
       `< ${GOALS.statusMs} ms: ${mark(r.goals.statusMedianUnder1s)}`,
     ],
     ['  of which CLI start-up (airlift --version)', `${s.startupMs} ms`, ''],
+    [
+      '  same, agent simulators paused (min/median/max)',
+      `${r.statusAgentsPaused.minMs} / ${r.statusAgentsPaused.medianMs} / ${r.statusAgentsPaused.maxMs} ms (start-up ${r.statusAgentsPaused.startupMs} ms)`,
+      '',
+    ],
     [
       'first job → barrier',
       `${d.barrierMs} ms (${d.ok}/${d.nodes} verified)`,

@@ -59,10 +59,10 @@ describe('RunStore', { timeout: 10_000 }, () => {
     const store = await RunStore.create(bus, runState(['node-a']), logger);
     nats.failKv({ bucket: Buckets.runs, op: 'put' });
     store.phase('distributing');
-    await bus.flush();
-    await bus.flush();
+    await eventually('the failed write is logged', () =>
+      Promise.resolve(/run state not stored; will retry with the next change/.test(text())),
+    );
     assert.equal((await stored()).phase, 'preflight', 'the failed write left the old state');
-    assert.match(text(), /run state not stored; will retry with the next change/);
     store.node('node-a', { status: 'running' });
     await eventually(
       'the next change is stored',
@@ -71,6 +71,19 @@ describe('RunStore', { timeout: 10_000 }, () => {
     const state = await stored();
     assert.equal(state.phase, 'distributing', 'the change whose write failed is in the next write');
     assert.equal(state.nodes['node-a']?.status, 'running');
+  });
+
+  it('writes a steady stream of changes at most every 250 ms', async () => {
+    const store = await RunStore.create(bus, runState(['node-a']), capturedLogger().logger);
+    const started = performance.now();
+    for (let i = 1; performance.now() - started < 1000; i++) {
+      store.node('node-a', { bytesDone: i });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await store.flush();
+    const writes = await revisions();
+    // The initial write, about four in the second, and the flush.
+    assert.ok(writes >= 3 && writes <= 7, `${writes} writes in 1 s`);
   });
 
   it('records a failure with the phase it happened in, and stamps updatedAt', async () => {
