@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
 import type { TokenBucket } from '../../shared/async/index.js';
-import { Subjects, type Job, type JobEvent, type JobEventBody } from '../../shared/control/index.js';
+import type { Job } from '../../shared/control/index.js';
 import { ErrorCode, SpoolWriteError } from '../../shared/errors/index.js';
-import { seal, type Sealer } from '../../shared/trust/index.js';
+import type { Sealer } from '../../shared/trust/index.js';
 import { importPartStream, loadableArchiveStream } from '../../shared/image-archive/index.js';
 import type { NodeLoadReport } from '../../shared/node-job/index.js';
 import type { ArchiveAccess, DataPlaneTls } from '../../shared/data-plane/index.js';
 import { receivePieces, type ReceiveReport } from '../data-plane/index.js';
 import { runNodeLoad } from '../node-load/index.js';
 import type { ContainerRuntime } from '../runtime/index.js';
+import { jobEventPublisher } from './job-events.js';
 import { JobProgress } from './job-progress.js';
 import type { PieceShelf } from './piece-shelf.js';
 
@@ -52,19 +53,7 @@ export async function runLoadImagesJob(
     runId: job.runId,
   });
   const { archive, plan, skipIfVerified, timeoutMs } = job.payload;
-  let seq = 0;
-  const emit = (body: JobEventBody): void => {
-    const event: JobEvent = {
-      v: 1,
-      runId: job.runId,
-      jobId: job.jobId,
-      node: deps.node,
-      seq: seq++,
-      at: new Date().toISOString(),
-      body,
-    };
-    deps.publish(Subjects.events(job.runId, deps.node), seal('event', event, deps.sealer));
-  };
+  const emit = jobEventPublisher(job, deps.node, deps.sealer, deps.publish);
   const progress = new JobProgress(job.jobId, job.runId, archive.size, emit);
   onProgress(progress);
   // Not AbortSignal.timeout inside AbortSignal.any: on Node 20 the GC can collect that timer (nodejs/node#57736).

@@ -12,7 +12,13 @@ import {
 } from '../../shared/errors/index.js';
 import { extractChart, findChartDifference } from './chart-extract.js';
 import { formatArgv } from './format-argv.js';
-import { plan, versionMismatch, type KubePaths, type KubePhaseTarget } from './kube-plan.js';
+import {
+  plan,
+  upgradeRequestFor,
+  versionMismatch,
+  type KubePaths,
+  type KubePhaseTarget,
+} from './kube-plan.js';
 import type { ReleaseStatus, ToolRun } from './kube-tools.js';
 import { writeFileOnce } from './write-once.js';
 
@@ -69,7 +75,7 @@ type StepBody = (exec: Exec) => Promise<{ outcome: KubeStepResult['outcome']; de
  * for the same run directory (`airlift resume`): bak.yaml from the first attempt is never replaced.
  */
 export async function runKubePhase(options: KubePhaseOptions): Promise<KubePhaseSummary> {
-  const { tools, bundle, release, namespace, imageRegistry, version, signal, interrupt, onStep } = options;
+  const { tools, bundle, release, namespace, version, signal, interrupt, onStep } = options;
   const logger = options.logger?.child({ component: 'kube-phase', release, namespace });
   const planned = plan(options); // validates the names before anything runs
   const { paths } = planned;
@@ -206,15 +212,7 @@ export async function runKubePhase(options: KubePhaseOptions): Promise<KubePhase
     const mismatch = versionMismatch(bundle.info.chart.version, version);
     if (mismatch !== undefined) logger?.warn({ version }, mismatch);
     await runStep('helm-upgrade', async (exec) => {
-      const request = {
-        release,
-        chartDir: paths.chartDir,
-        namespace,
-        valuesFile: paths.backupFile,
-        imageRegistry,
-        ...(version === undefined ? {} : { version }),
-      };
-      const run = await exec(0, () => tools.upgrade(request, signal));
+      const run = await exec(0, () => tools.upgrade(upgradeRequestFor(options, paths), signal));
       return { outcome: 'done', detail: run.stdout.split('\n')[0] ?? `release ${release} upgraded` };
     });
   }

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { KubePhaseStep } from '../../shared/errors/index.js';
 import type { ChartSource } from './chart-extract.js';
-import type { KubeTools } from './kube-tools.js';
+import type { KubeTools, UpgradeRequest } from './kube-tools.js';
 
 /** Where the kube phase keeps its files inside the run's directory. */
 export interface KubePaths {
@@ -49,18 +49,11 @@ export function kubePaths(runDir: string): KubePaths {
 
 /** The exact argv the kube phase would run, in order; runs nothing and writes nothing. */
 export function plan(target: KubePhaseTarget): KubePlan {
-  const { tools, bundle, release, namespace, imageRegistry, version } = target;
+  const { tools, bundle, release, namespace, version } = target;
   const paths = kubePaths(target.runDir);
   const { chart } = bundle.info;
   const hasCrds = chart.crds.length > 0;
-  const upgrade = tools.upgradeCommand({
-    release,
-    chartDir: paths.chartDir,
-    namespace,
-    valuesFile: paths.backupFile,
-    imageRegistry,
-    ...(version === undefined ? {} : { version }),
-  });
+  const upgrade = tools.upgradeCommand(upgradeRequestFor(target, paths));
   return {
     paths,
     steps: [
@@ -81,6 +74,19 @@ export function plan(target: KubePhaseTarget): KubePlan {
       },
       { step: 'helm-upgrade', commands: [upgrade], note: upgradeNote(chart.version, version) },
     ],
+  };
+}
+
+/** The `helm upgrade` the phase runs: the manual procedure's arguments, from the target and its paths. */
+export function upgradeRequestFor(target: KubePhaseTarget, paths: KubePaths): UpgradeRequest {
+  const { release, namespace, imageRegistry, version } = target;
+  return {
+    release,
+    chartDir: paths.chartDir,
+    namespace,
+    valuesFile: paths.backupFile,
+    imageRegistry,
+    ...(version === undefined ? {} : { version }),
   };
 }
 

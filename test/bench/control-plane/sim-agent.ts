@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 
 import { JobGate } from '../../../agent/daemon/job-gate.js';
+import { jobEventPublisher } from '../../../agent/daemon/job-events.js';
 import { JobProgress } from '../../../agent/daemon/job-progress.js';
 import { SeenJobs } from '../../../agent/daemon/seen-jobs.js';
 import { connectBus } from '../../../shared/bus/index.js';
@@ -16,7 +17,6 @@ import {
   type Heartbeat,
   type Job,
   type JobAck,
-  type JobEvent,
   type JobEventBody,
 } from '../../../shared/control/index.js';
 import type { NodeLoadReport } from '../../../shared/node-job/index.js';
@@ -154,18 +154,11 @@ export class SimAgent {
   private runJob(job: Job): void {
     const started = performance.now();
     const { archive, plan } = job.payload;
-    let seq = 0;
+    const publish = jobEventPublisher(job, this.node, this.sealer, (subject, data) => {
+      this.bus.publish(subject, data);
+    });
     const emit = (body: JobEventBody): void => {
-      const event: JobEvent = {
-        v: 1,
-        runId: job.runId,
-        jobId: job.jobId,
-        node: this.node,
-        seq: seq++,
-        at: new Date().toISOString(),
-        body,
-      };
-      this.bus.publish(Subjects.events(job.runId, this.node), seal('event', event, this.sealer));
+      publish(body);
       this.settings.counters.eventsPublished++;
     };
     const progress = new JobProgress(job.jobId, job.runId, archive.size, emit);
