@@ -46,7 +46,18 @@ function printTable(rows: readonly AgentRow[], output: CliOutput): void {
     output.out('no agent has announced itself yet: start `airlift agent` on every node');
     return;
   }
-  const header = ['NODE', 'HEALTH', 'LAST SEEN', 'STATE', 'RUNTIME', 'FREE DISK', 'VERSION', 'TRUST', 'REFUSED', 'JOB'];
+  const header = [
+    'NODE',
+    'HEALTH',
+    'LAST SEEN',
+    'STATE',
+    'RUNTIME',
+    'FREE DISK',
+    'VERSION',
+    'TRUST',
+    'REFUSED',
+    'JOB',
+  ];
   const table = [
     header,
     ...rows.map((row) => {
