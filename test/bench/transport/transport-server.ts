@@ -1,0 +1,55 @@
+// The sending side of bench:transport, in a process of its own so its CPU is its own: serves S random
+// bytes in pieces over mutual TLS, either as airlift's gRPC FetchPieces or as a plain length-prefixed
+// byte stream on a TLS socket, and reports its CPU when the parent asks.
+import { randomBytes } from 'node:crypto';
+import { createServer, type TLSSocket } from 'node:tls';
+import { ArchiveServer } from '../../../shared/data-plane/index.js';
+import { silentLogger } from '../../../shared/logging/index.js';
+import type { TransportBenchSetup } from './transport-setup.js';
+
+const setup = JSON.parse(process.argv[2] ?? '{}') as TransportBenchSetup;
+const data = randomBytes(setup.sizeMiB * 1024 * 1024);
+const pieceSize = setup.pieceKiB * 1024;
+const pieceCount = Math.ceil(data.length / pieceSize);
+const piece = (index: number): Buffer =>
+  data.subarray(index * pieceSize, Math.min(data.length, (index + 1) * pieceSize));
+
+/** Frames: a 4-byte index and a 4-byte length, then the piece; back-pressure from the socket. */
+async function sendFrames(socket: TLSSocket): Promise<void> {
+  for (let index = 0; index < pieceCount; index++) {
+    const body = piece(index);
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(index, 0);
+    header.writeUInt32BE(body.length, 4);
+    socket.write(header);
+    if (!socket.write(body)) await new Promise((resolve) => socket.once('drain', resolve));
+  }
+  socket.end();
+}
+
+async function start(): Promise<string> {
+  if (setup.mode === 'grpc') {
+    const server = new ArchiveServer({ logger: silentLogger(), tls: setup.serverTls });
+    server.registerPieces(
+      setup.archiveId,
+      { pieceCount, piece: (index) => Promise.resolve(piece(index)) },
+      { kind: 'nodes', names: new Set(['receiver']) },
+    );
+    return server.start();
+  }
+  const server = createServer(
+    { ca: setup.serverTls.ca, cert: setup.serverTls.cert, key: setup.serverTls.key, requestCert: true },
+    (socket) => void sendFrames(socket),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return `127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+}
+
+const cpuAtStart = process.cpuUsage();
+const address = await start();
+process.send?.({ address });
+process.on('message', () => {
+  const used = process.cpuUsage(cpuAtStart);
+  process.send?.({ cpuMs: (used.user + used.system) / 1000 }, () => process.exit(0));
+});
