@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { join } from 'node:path';
 
+import { initFleet } from '../../../coordinator/fleet-setup/index.js';
 import type { DistributionMode } from '../../../coordinator/upgrade/distribution-plan.js';
 import type { ContainerdInstance } from '../../helpers/containerd-instance.js';
 import type { DaemonProcess } from '../../helpers/daemon-process.js';
@@ -65,16 +66,20 @@ export interface AirliftRun {
  */
 export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Promise<AirliftRun> {
   const coordIp = fleet.coordinator.ip;
-  const natsUrl = `nats://${coordIp}:4222`;
+  const natsUrl = `tls://${coordIp}:4222`;
   const started: DaemonProcess[] = [];
   try {
+    // Secured as the README sets a fleet up: identities, TLS NATS with per-identity permissions,
+    // signed jobs and reports, a mutual-TLS data plane.
+    const trust = await fleetIdentities(fleet, natsUrl);
     const nats = spawnInNamespace(fleet.coordinator, {
       name: 'nats-server',
       command: requireBinary('nats-server'),
-      args: ['-a', coordIp, '-p', '4222', '-js', '-sd', join(fleet.coordinatorDir, 'js')],
+      args: ['-c', trust.natsConf],
       logFile: join(fleet.coordinatorDir, 'nats.log'),
     });
     started.push(nats);
+    const coordinatorArgs = ['--identity', trust.coordinator, '--nats', natsUrl];
     const agents: number[] = [];
     // Beyond addresses and directories, the agents run with their defaults (heartbeat 5 s, stall
     // timeout 15 s), as an operator starts them.
@@ -86,8 +91,8 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
           ...profilingArgs(),
           AIRLIFT_BIN,
           'agent',
-          '--node',
-          node.name,
+          '--identity',
+          trust.node(node.name),
           '--nats',
           natsUrl,
           '--grpc-listen',
@@ -107,7 +112,7 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
       agents.push(agent.pid);
       fleet.probe.watch('agent', agent.pid);
     }
-    await waitForAgents(fleet, natsUrl, started);
+    await waitForAgents(fleet, coordinatorArgs, started);
     const runDir = join(fleet.coordinatorDir, 'run');
     const t0 = Date.now();
     const benchChildrenBefore = cpuSecondsOf(process.pid)?.children ?? 0;
@@ -127,8 +132,7 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
         'kairship-system',
         '--image-registry',
         '10.16.10.111',
-        '--nats',
-        natsUrl,
+        ...coordinatorArgs,
         '--listen',
         `${coordIp}:7480`,
         '--distribution',
@@ -193,7 +197,7 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
 // The host has no route into the bench network: ask from inside the coordinator's namespace.
 async function waitForAgents(
   fleet: BenchFleet,
-  natsUrl: string,
+  coordinatorArgs: readonly string[],
   started: readonly DaemonProcess[],
 ): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -205,8 +209,7 @@ async function waitForAgents(
         process.execPath,
         AIRLIFT_BIN,
         'status',
-        '--nats',
-        natsUrl,
+        ...coordinatorArgs,
         '--output',
         'json',
       ],
@@ -270,4 +273,21 @@ export async function runAirliftPhase(step: StepContext, mode: 'auto' | 'star'):
     await keepForInspection(root, mode, step.nodeCount);
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   }
+}
+
+/** A fresh fleet of identities for this run's nodes, with nats-server listening on the coordinator's address. */
+async function fleetIdentities(
+  fleet: BenchFleet,
+  natsUrl: string,
+): Promise<{ natsConf: string; coordinator: string; node: (name: string) => string }> {
+  const dir = join(fleet.coordinatorDir, 'fleet');
+  await rm(dir, { recursive: true, force: true });
+  const { paths } = await initFleet({
+    dir,
+    nodes: fleet.nodes.map((n) => n.name),
+    natsListen: `${fleet.coordinator.ip}:4222`,
+    natsStoreDir: join(fleet.coordinatorDir, 'js'),
+    natsUrls: [natsUrl],
+  });
+  return { natsConf: paths.natsConf, coordinator: paths.coordinator, node: (name) => paths.node(name) };
 }
