@@ -1,4 +1,4 @@
-// `npm run bench:fleet -- [--nodes 1,4,8,16] [--size-mib S] [--rate-mbit B] [--json]`: a fleet of N
+// `npm run bench:fleet -- [--full | --cells a,c | --nodes 1,4 --size-mib S --rate-mbit B] [--json]`: a fleet of N
 // nodes on this one machine, each in its own network namespace behind a tbf-shaped link, each with its
 // own containerd on tmpfs. Per N it measures T_floor, the scp-like manual baseline, airlift and airlift
 // in star mode. Method and choice of defaults: docs/benchmarks.md. Needs root.
@@ -15,7 +15,7 @@ import { runBaseline } from './baseline-phase.js';
 import { runFloor } from './floor-phase.js';
 import type { PhaseResult } from './measure.js';
 import { parseBenchArgs, UsageError, USAGE } from './options.js';
-import type { BenchOptions, PhaseName } from './options.js';
+import type { BenchOptions, BenchPlan, PhaseName } from './options.js';
 import { formatTables, ratiosOf } from './report.js';
 import type { BenchReport, StepResult } from './report.js';
 import { linkSeconds } from './step.js';
@@ -82,9 +82,9 @@ function exitOnSignals(): void {
 }
 
 async function main(): Promise<number> {
-  let options: BenchOptions;
+  let plan: BenchPlan;
   try {
-    options = parseBenchArgs(process.argv.slice(2));
+    plan = parseBenchArgs(process.argv.slice(2));
   } catch (error) {
     // parseArgs throws TypeError with an ERR_PARSE_ARGS_* code for unknown or malformed flags.
     if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error;
@@ -94,17 +94,35 @@ async function main(): Promise<number> {
   }
   requireRoot('bench:fleet');
   exitOnSignals();
-  const started = performance.now();
   const leftovers = [...(await cleanupStale()), ...(await cleanupStaleTmpfs())];
   if (leftovers.length > 0) log(`removed an earlier run's leftovers: ${leftovers.join(', ')}`);
-  const budget = budgetSeconds(options);
+  const budget = plan.cells.reduce((sum, cell) => sum + budgetSeconds(cell), 0);
   log(`time bound ${budget} s`);
   const watchdog = setTimeout(() => {
     log(`exceeded its time bound of ${budget} s; cleaning up and exiting`);
     process.exit(124);
   }, budget * 1000);
   watchdog.unref();
+  try {
+    const reports: BenchReport[] = [];
+    for (const cell of plan.cells) {
+      log(
+        `cell ${cell.cell}: N = ${cell.nodes.join(', ')}, S = ${cell.sizeMiB} MiB, B = ${cell.rateMbit} Mbit/s`,
+      );
+      reports.push(await runCell(cell));
+    }
+    process.stdout.write(
+      plan.json ? `${JSON.stringify(reports, null, 2)}\n` : reports.map((r) => formatTables(r)).join('\n'),
+    );
+    return 0;
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
 
+/** One cell of the sweep: its archive, then per N a fresh network and every phase. */
+async function runCell(options: BenchOptions): Promise<BenchReport> {
+  const started = performance.now();
   const maxNodes = Math.max(...options.nodes);
   // Caps, not reservations: tmpfs takes pages only as files are written. Per node at most one received
   // copy, the content store and the unpacked snapshots: about 3 S.
@@ -136,17 +154,14 @@ async function main(): Promise<number> {
         await network.destroy();
       }
     }
-    const report: BenchReport = {
+    return {
       machine: await machine(),
       options,
       archive: { sizeBytes: archive.sizeBytes, references: archive.references.length },
       steps,
       totalSeconds: (performance.now() - started) / 1000,
     };
-    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatTables(report));
-    return 0;
   } finally {
-    clearTimeout(watchdog);
     await data.remove();
     await store.remove();
   }
