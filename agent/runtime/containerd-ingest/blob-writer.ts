@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import type { ApiDescriptor } from '../containerd-api.js';
-import type { WriteCall, WriteReply } from './write-api.js';
+import type { WriteCall } from './write-api.js';
 
 /** Takes one blob's bytes in order and commits them under its digest. */
 export interface BlobSink {
@@ -37,7 +37,8 @@ export class ContentWriteSession implements BlobSink {
     private readonly labels: Readonly<Record<string, string>>,
   ) {
     this.finished = new Promise((resolve, reject) => {
-      call.on('data', (_reply: WriteReply) => undefined);
+      // Each reply only echoes the offset; reading them keeps HTTP/2 flow control moving.
+      call.on('data', () => undefined);
       call.on('error', (err: ServiceError) => {
         if (err.code === GrpcStatus.ALREADY_EXISTS) {
           this.alreadyThere = true;
@@ -47,7 +48,7 @@ export class ContentWriteSession implements BlobSink {
         this.failure = err;
         reject(err);
       });
-      call.on('status', (status: { code: number }) => {
+      call.on('status', (status: { code: GrpcStatus }) => {
         if (status.code === GrpcStatus.OK) resolve();
       });
     });

@@ -58,7 +58,10 @@ export async function openIngest(api: ContainerdWriter, options: IngestOptions):
  * in, and image records name the results. Everything is held by the session's lease until close().
  */
 export class ImageIngest {
+  /** Every blob waited for or written, settled once it is in the store. */
   private readonly pending = new Map<string, Pending>();
+  /** Blobs a sink of this session writes (or found present): another sink for one of them writes nothing. */
+  private readonly started = new Set<string>();
 
   constructor(
     private readonly api: ContainerdWriter,
@@ -73,8 +76,9 @@ export class ImageIngest {
    */
   async blob(descriptor: ApiDescriptor, labels: Readonly<Record<string, string>> = {}): Promise<BlobSink> {
     const { digest } = descriptor;
-    if (this.pending.has(digest)) return new PresentBlob(descriptor, this.ready(digest));
-    const pending = this.track(digest);
+    if (this.started.has(digest)) return new PresentBlob(descriptor, this.ready(digest));
+    this.started.add(digest);
+    const pending = this.pending.get(digest) ?? this.track(digest);
     try {
       const info = await this.api.contentInfo(digest);
       if (info !== undefined) {
@@ -140,7 +144,7 @@ export class ImageIngest {
   /** Points image `name` (a full reference) at `target`, a manifest this session wrote or found. */
   async createImage(name: string, target: ApiDescriptor): Promise<void> {
     try {
-      if (this.pending.has(target.digest)) await this.ready(target.digest);
+      if (this.started.has(target.digest)) await this.ready(target.digest);
       await this.api.putImage(name, target);
     } catch (err) {
       throw ingestError(`creating image ${name}`, err, name);
@@ -177,7 +181,9 @@ export class ImageIngest {
       write: (chunk) => session.write(chunk).catch((err: unknown) => Promise.reject(fail(err))),
       commit: () =>
         session.commit().then(
-          () => pending.resolve(),
+          () => {
+            pending.resolve();
+          },
           (err: unknown) => Promise.reject(fail(err)),
         ),
       abort: () => {
