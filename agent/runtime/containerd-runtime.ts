@@ -1,13 +1,21 @@
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { RuntimeLoadError, RuntimeTagError, RuntimeUnavailableError } from '../../shared/errors/index.js';
+import {
+  AirliftError,
+  RuntimeLoadError,
+  RuntimeTagError,
+  RuntimeUnavailableError,
+} from '../../shared/errors/index.js';
 import type { CommandRunner } from '../../shared/exec/index.js';
 import { formatReference, parseReference } from '../../shared/reference/index.js';
 import type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo } from './container-runtime.js';
 import { countBytes } from './counting-stream.js';
 import { ContainerdApi, type ContainerdReader } from './containerd-api.js';
 import { checkImages } from './image-check.js';
+import { importDockerArchive } from './containerd-ingest/archive-loader.js';
+import { peekFirstMember } from './containerd-ingest/first-member.js';
+import { ContainerdWriteApi, type ContainerdWriter } from './containerd-ingest/write-api.js';
 
 /** containerd's socket on kubeadm/DCE nodes. */
 export const DEFAULT_CONTAINERD_ADDRESS = '/run/containerd/containerd.sock';
@@ -28,6 +36,12 @@ export interface ContainerdRuntimeOptions {
   readonly commandTimeoutMs?: number;
   /** How long a successful version answer is reused (default 10 s; 0 asks every time). */
   readonly infoMaxAgeMs?: number;
+  /**
+   * How load() imports: `ctr` (default) runs `ctr images import -`; `api` streams a go-containerregistry
+   * archive (what charts-syncer writes) blob by blob through containerd's API, without a process, and
+   * hands every other layout (docker save, OCI) to ctr.
+   */
+  readonly importer?: 'ctr' | 'api';
   /** containerd's API for listings and version (default: a client on `address`); a test seam. */
   readonly api?: ContainerdReader;
   readonly logger?: Logger;
@@ -46,6 +60,7 @@ export class ContainerdRuntime implements ContainerRuntime {
   /** Manifests and configs read so far, by digest: content never changes under its digest. */
   private readonly blobs = new Map<string, Promise<Buffer>>();
   private lastInfo: { at: number; info: RuntimeInfo } | undefined;
+  private writer: ContainerdWriter | undefined;
 
   constructor(options: ContainerdRuntimeOptions) {
     this.options = options;
@@ -96,6 +111,37 @@ export class ContainerdRuntime implements ContainerRuntime {
   }
 
   async load(archive: Readable, signal?: AbortSignal): Promise<LoadResult> {
+    if (this.options.importer !== 'api') return this.loadThroughCtr(archive, signal);
+    const { name, stream } = await peekFirstMember(archive);
+    // Only go-containerregistry archives name every member by its digest from the first one on.
+    if (name === undefined || !/^sha256:[0-9a-f]{64}$/.test(name)) return this.loadThroughCtr(stream, signal);
+    return this.loadThroughApi(stream, signal);
+  }
+
+  private async loadThroughApi(archive: Readable, signal?: AbortSignal): Promise<LoadResult> {
+    const started = performance.now();
+    const counter = countBytes(archive);
+    const onAbort = (): void => {
+      counter.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.writer ??= new ContainerdWriteApi({ address: this.address, namespace: this.namespace });
+    try {
+      const loaded = await importDockerArchive(this.writer, counter, { snapshotter: this.snapshotter() });
+      this.logger?.debug({ loaded, bytes: counter.bytes }, 'API import finished');
+      return { loaded, bytes: counter.bytes, durationMs: Math.round(performance.now() - started) };
+    } catch (err) {
+      // A load fails as RUNTIME_LOAD_FAILED whichever importer ran; the precise error stays the cause.
+      if (err instanceof RuntimeLoadError) throw err;
+      const detail = err instanceof Error ? err.message.replace(/^containerd: /, '') : String(err);
+      const context = err instanceof AirliftError ? err.context : {};
+      throw new RuntimeLoadError('containerd', detail, context, err);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async loadThroughCtr(archive: Readable, signal?: AbortSignal): Promise<LoadResult> {
     const started = performance.now();
     const counter = countBytes(archive);
     const args = ['images', 'import', ...this.snapshotterArgs(), '-'];
@@ -172,6 +218,8 @@ export class ContainerdRuntime implements ContainerRuntime {
 
   close(): Promise<void> {
     this.api.close();
+    this.writer?.close();
+    this.writer = undefined;
     return Promise.resolve();
   }
 

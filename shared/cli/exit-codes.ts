@@ -35,6 +35,7 @@ const BY_ERROR: Partial<Record<ErrorCode, ExitCode>> = {
   [ErrorCode.RuntimeUnavailable]: ExitCode.RuntimeUnavailable,
   [ErrorCode.RuntimeLoadFailed]: ExitCode.VerificationFailed,
   [ErrorCode.RuntimeTagFailed]: ExitCode.VerificationFailed,
+  [ErrorCode.RuntimeBlobRejected]: ExitCode.VerificationFailed,
   [ErrorCode.ImageVerificationFailed]: ExitCode.VerificationFailed,
   [ErrorCode.CommandFailed]: ExitCode.CommandFailed,
   [ErrorCode.CommandTimedOut]: ExitCode.CommandFailed,

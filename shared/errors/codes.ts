@@ -16,6 +16,7 @@ export const ErrorCode = {
   RuntimeUnavailable: 'RUNTIME_UNAVAILABLE',
   RuntimeLoadFailed: 'RUNTIME_LOAD_FAILED',
   RuntimeTagFailed: 'RUNTIME_TAG_FAILED',
+  RuntimeBlobRejected: 'RUNTIME_BLOB_REJECTED',
   ImageVerificationFailed: 'IMAGE_VERIFICATION_FAILED',
   ReleaseNotFound: 'RELEASE_NOT_FOUND',
   ChartExtractFailed: 'CHART_EXTRACT_FAILED',

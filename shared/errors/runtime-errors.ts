@@ -17,6 +17,17 @@ export class RuntimeLoadError extends AirliftError {
   }
 }
 
+/**
+ * The runtime refused a blob airlift wrote: the bytes it received do not hash to the digest (or size)
+ * the archive names. The archive or its transfer is corrupt; nothing was stored under that digest.
+ */
+export class RuntimeBlobRejectedError extends AirliftError {
+  readonly code = ErrorCode.RuntimeBlobRejected;
+  constructor(runtime: string, digest: string, detail: string, context: ErrorContext = {}, cause?: unknown) {
+    super(`${runtime}: refused blob ${digest}: ${detail}`, { ...context, subject: digest }, { cause });
+  }
+}
+
 /** Tagging an image in the runtime failed. */
 export class RuntimeTagError extends AirliftError {
   readonly code = ErrorCode.RuntimeTagFailed;
