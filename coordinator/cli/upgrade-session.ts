@@ -134,7 +134,6 @@ export async function runUpgradeSession(
           // Plaintext (--insecure) identifies nobody, so it cannot hold anyone back either.
           const access: ArchiveAccess =
             dataPlaneTls === undefined ? { kind: 'anyone' } : { kind: 'nodes', names: nodes };
-          server.register(id, source, access);
           server.registerPieces(id, wholeArchivePieces(source, pieceSize), access);
         },
         unregister: (id) => server.unregister(id),

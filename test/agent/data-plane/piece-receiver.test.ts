@@ -31,9 +31,6 @@ async function rogue(
 ): Promise<{ address: string; stop(): void }> {
   const server = new Server();
   server.addService(archiveProto().ArchiveService.service, {
-    Fetch: (call) => {
-      call.end();
-    },
     FetchPieces: fetchPieces,
     Ping: (_call, callback) => {
       callback(null, {});
