@@ -139,6 +139,7 @@ export async function runUpgradeSession(
         unregister: (id) => server.unregister(id),
         advertisedAddress: agentsDial,
       },
+      dataPlaneTls,
       output,
       view: (targets, total) =>
         process.stdout.isTTY
