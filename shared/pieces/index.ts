@@ -15,4 +15,3 @@ export {
   type WirePieceManifest,
   type PieceRange,
 } from './piece-manifest.js';
-export { PieceStatsCounter, pieceStatsSchema, type PieceStats } from './piece-stats.js';
