@@ -18,7 +18,7 @@ import { NODE_NAME } from '../../shared/control/index.js';
 import { ArchiveServer } from '../../shared/data-plane/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import { ExecaRunner } from '../../shared/exec/index.js';
-import { parseRate, TokenBucket } from '../../shared/async/index.js';
+import { parseRate, TokenBucket } from '../async/index.js';
 import { AgentDaemon } from '../daemon/agent-daemon.js';
 import { DEFAULT_DATA_DIRS } from '../daemon/node-facts.js';
 import { selectRuntime } from '../runtime/index.js';

@@ -10,7 +10,7 @@ import {
   type JobAck,
 } from '../../shared/control/index.js';
 import { seal, type TrustContext } from '../../shared/trust/index.js';
-import type { TokenBucket } from '../../shared/async/index.js';
+import type { TokenBucket } from '../async/index.js';
 import type { DataPlaneTls } from '../../shared/data-plane/index.js';
 import { AIRLIFT_VERSION } from '../../shared/version.js';
 import type { ContainerRuntime } from '../runtime/index.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TokenBucket } from '../../shared/async/index.js';
+import type { TokenBucket } from '../async/index.js';
 import type { Job } from '../../shared/control/index.js';
 import { ErrorCode, SpoolWriteError } from '../../shared/errors/index.js';
 import type { Sealer } from '../../shared/trust/index.js';

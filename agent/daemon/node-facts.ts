@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { withTimeout } from '../../shared/async/index.js';
+import { withTimeout } from '../async/index.js';
 import type { Heartbeat } from '../../shared/control/index.js';
 import type { ContainerRuntime } from '../runtime/index.js';
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ArchiveAccess, PieceSource } from '../../shared/data-plane/index.js';
-import { PieceStore, type PieceManifest } from '../../shared/pieces/index.js';
+import type { PieceManifest } from '../../shared/pieces/index.js';
+import { PieceStore } from '../pieces/index.js';
 
 /** Where the agent's gRPC endpoint offers pieces to peers. */
 export interface PieceRegistry {

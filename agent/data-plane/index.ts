@@ -1,4 +1,3 @@
-export { fetchArchive, DEFAULT_FETCH_BUFFER_BYTES, type FetchArchiveOptions } from './archive-fetcher.js';
 export {
   receivePieces,
   type PieceTarget,

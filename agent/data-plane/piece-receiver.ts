@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { TokenBucket } from '../../shared/async/index.js';
+import type { TokenBucket } from '../async/index.js';
 import type { PieceSourceRef } from '../../shared/control/index.js';
 import { createArchiveClient, type DataPlaneTls, type Piece__Output } from '../../shared/data-plane/index.js';
 import { AirliftError, isDiskError, SpoolWriteError } from '../../shared/errors/index.js';

@@ -134,12 +134,12 @@ export async function runUpgradeSession(
           // Plaintext (--insecure) identifies nobody, so it cannot hold anyone back either.
           const access: ArchiveAccess =
             dataPlaneTls === undefined ? { kind: 'anyone' } : { kind: 'nodes', names: nodes };
-          server.register(id, source, access);
           server.registerPieces(id, wholeArchivePieces(source, pieceSize), access);
         },
         unregister: (id) => server.unregister(id),
         advertisedAddress: agentsDial,
       },
+      dataPlaneTls,
       output,
       view: (targets, total) =>
         process.stdout.isTTY

@@ -3,11 +3,13 @@ import type { KubeTools, ReleaseStatus } from '../kube/index.js';
 import type { AgentRow, FleetRegistry } from '../fleet/index.js';
 import { formatBytes } from '../../shared/cli/index.js';
 import { AirliftError } from '../../shared/errors/index.js';
+import { unreachableAgents, type DataPlaneReachOptions } from './data-plane-reach.js';
 import { parse as parseYaml } from 'yaml';
 
 /** One failed preflight check: which, where (node), and what to do. */
 export interface PreflightFailure {
-  readonly check: 'agents' | 'agent' | 'runtime' | 'disk' | 'spool' | 'helm' | 'release' | 'registry';
+  readonly check:
+    'agents' | 'agent' | 'runtime' | 'disk' | 'spool' | 'data-plane' | 'helm' | 'release' | 'registry';
   readonly node?: string;
   readonly message: string;
 }
@@ -40,18 +42,28 @@ export interface PreflightInput {
    * attempt left there are not subtracted: simple, and a spool that tight would be full again soon.
    */
   readonly requiredSpoolBytes?: number;
+  /** How every healthy targeted agent's advertised data-plane address is pinged. */
+  readonly dataPlane: DataPlaneReachOptions;
   readonly signal: AbortSignal;
   readonly logger: Logger;
 }
 
 /**
  * Checks everything the run depends on before anything changes: the targeted agents (healthy, idle,
- * runtime answering, disk), helm and kubectl, the release, and the target registry. Collects every
- * failure rather than stopping at the first, so the operator fixes them in one go.
+ * runtime answering, disk, data plane reachable), helm and kubectl, the release, and the target
+ * registry. Collects every failure rather than stopping at the first, so the operator fixes them in
+ * one go.
  */
 export async function preflight(input: PreflightInput): Promise<PreflightResult> {
   const failures: PreflightFailure[] = [];
   const targets = await checkAgents(input, failures);
+  // Dialled while helm and kubectl answer: a few seconds at most, for any fleet size.
+  const unreachable = unreachableAgents(
+    targets
+      .filter((row) => row.health === 'healthy')
+      .map((row) => ({ node: row.node, grpcAddress: row.heartbeat.grpcAddress })),
+    input.dataPlane,
+  );
   let release: ReleaseStatus | undefined;
   let imageRegistry = input.imageRegistry;
   let registrySource: PreflightResult['registrySource'] = imageRegistry === undefined ? undefined : 'flag';
@@ -80,6 +92,7 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
       failures.push({ check: 'registry', message: `cannot read the release's values: ${messageOf(err)}` });
     }
   }
+  for (const { node, message } of await unreachable) failures.push({ check: 'data-plane', node, message });
   return {
     failures,
     targets,

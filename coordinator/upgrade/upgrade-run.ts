@@ -5,6 +5,7 @@ import { Bundle, describeHintProblems } from '../../shared/bundle/index.js';
 import type { Bus } from '../../shared/bus/bus.js';
 import { ExitCode, type CliOutput } from '../../shared/cli/index.js';
 import type { RunState } from '../../shared/control/index.js';
+import type { DataPlaneTls } from '../../shared/data-plane/index.js';
 import { AirliftError, KubePhaseError } from '../../shared/errors/index.js';
 import { describeLoadable, planImportParts } from '../../shared/image-archive/index.js';
 import { planRetags } from '../../shared/node-job/index.js';
@@ -25,8 +26,8 @@ import { UPGRADE_DEFAULTS, type UpgradeRequest } from './upgrade-request.js';
 /** The archive server as the run uses it: serve images.tar from the bundle file, say where. */
 export interface ArchiveSource {
   /**
-   * Serves images.tar as archive `id`, whole and in pieces of `pieceSize`, to the run's `nodes` (with
-   * mutual TLS, no other certificate gets it).
+   * Serves images.tar as archive `id`, in pieces of `pieceSize`, to the run's `nodes` (with mutual
+   * TLS, no other certificate gets it).
    */
   register(
     id: string,
@@ -46,6 +47,11 @@ export interface UpgradeDeps {
   /** Signs the jobs; decides whose acks, events and heartbeats count. */
   readonly trust: TrustContext;
   readonly archives: ArchiveSource;
+  /**
+   * The coordinator's data-plane certificate, with which preflight pings every agent's data plane;
+   * undefined under --insecure (plaintext).
+   */
+  readonly dataPlaneTls: DataPlaneTls | undefined;
   readonly output: CliOutput;
   readonly view: (nodes: readonly string[], total: number) => ProgressView;
   /**
@@ -133,6 +139,7 @@ function runPreflight(
     nodes: request.nodes,
     requiredDiskBytes: bundle.info.imagesTar.length * UPGRADE_DEFAULTS.diskFactor,
     requiredSpoolBytes: bundle.info.imagesTar.length,
+    dataPlane: { tls: deps.dataPlaneTls },
     signal: deps.signal,
     logger: deps.logger,
     ...(request.imageRegistry === undefined ? {} : { imageRegistry: request.imageRegistry }),

@@ -2,20 +2,15 @@ import { Server, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DataPlaneListenError } from '../errors/index.js';
 import { silentLogger } from '../logging/index.js';
-import type { ByteSource } from '../tar/index.js';
 import { AIRLIFT_VERSION } from '../version.js';
 import { AccessGate, isRefusal, type ArchiveAccess } from './archive-access.js';
 import { archiveProto } from './archive-proto.js';
-import { DEFAULT_CHUNK_BYTES } from './archive-wire.js';
-import type { ArchiveChunk } from './generated/airlift/data/v1/ArchiveChunk.js';
 import type { ArchiveServiceHandlers } from './generated/airlift/data/v1/ArchiveService.js';
-import type { FetchRequest__Output } from './generated/airlift/data/v1/FetchRequest.js';
 import type { FetchPiecesRequest__Output } from './generated/airlift/data/v1/FetchPiecesRequest.js';
 import type { Piece } from './generated/airlift/data/v1/Piece.js';
 import { serverCredentialsFor, type DataPlaneTls } from './data-plane-tls.js';
 import type { PieceSource } from './piece-source.js';
 import type { Registered } from './serve-call.js';
-import { serveFetch } from './serve-fetch.js';
 import { servePieces } from './serve-pieces.js';
 import { ServeStats, type ArchiveServerStats } from './serve-stats.js';
 
@@ -24,8 +19,6 @@ export interface ArchiveServerOptions {
   /** `host:port` to bind; port 0 picks a free one. Default `127.0.0.1:0`; production uses e.g. `0.0.0.0:7480`. */
   readonly address?: string;
   readonly logger?: Logger;
-  /** Bytes per ArchiveChunk message. */
-  readonly chunkBytes?: number;
   /** Bytes one fetch may queue towards a client that reads slower than the file (default 4 MiB). */
   readonly maxBufferedBytesPerFetch?: number;
   /** How long stop() lets in-flight fetches finish before cutting them off. */
@@ -38,14 +31,14 @@ export interface ArchiveServerOptions {
 }
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
+const DEFAULT_MAX_BUFFERED_BYTES = 4 << 20;
 
 /**
- * Serves registered archives (byte ranges of files) over gRPC: the coordinator serves the bundle's
- * images.tar, and agents will serve what they hold to their peers.
+ * Serves registered archives piece by piece over gRPC: the coordinator serves the bundle's images.tar,
+ * and agents serve the pieces they hold to their peers.
  */
 export class ArchiveServer {
   private readonly server: Server;
-  private readonly archives = new Map<string, Registered<ByteSource>>();
   private readonly pieceSources = new Map<string, Registered<PieceSource>>();
   private readonly counters = new ServeStats();
   private readonly gate: AccessGate;
@@ -53,7 +46,6 @@ export class ArchiveServer {
   private readonly forced = new AbortController();
   private readonly requested: string;
   private readonly logger: Logger;
-  private readonly chunkBytes: number;
   private readonly maxBufferedBytes: number;
   private readonly graceMs: number;
   private starting: Promise<string> | undefined;
@@ -63,24 +55,12 @@ export class ArchiveServer {
   constructor(options: ArchiveServerOptions = {}) {
     this.requested = options.address ?? '127.0.0.1:0';
     this.logger = (options.logger ?? silentLogger()).child({ component: 'archive-server' });
-    this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    this.maxBufferedBytes = options.maxBufferedBytesPerFetch ?? 4 * DEFAULT_CHUNK_BYTES;
+    this.maxBufferedBytes = options.maxBufferedBytesPerFetch ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
     this.tls = options.tls;
     this.gate = new AccessGate(this.tls !== undefined, this.counters, this.logger);
     this.server = new Server();
     const handlers: ArchiveServiceHandlers = {
-      Fetch: (call: ServerWritableStream<FetchRequest__Output, ArchiveChunk>) => {
-        void serveFetch(call, {
-          lookup: (id) => this.archives.get(id),
-          gate: this.gate,
-          chunkBytes: this.chunkBytes,
-          maxBufferedBytes: this.maxBufferedBytes,
-          stats: this.counters,
-          logger: this.logger,
-          shutdown: this.forced.signal,
-        });
-      },
       FetchPieces: (call: ServerWritableStream<FetchPiecesRequest__Output, Piece>) => {
         void servePieces(call, {
           lookup: (id) => this.pieceSources.get(id),
@@ -102,7 +82,7 @@ export class ArchiveServer {
         callback(null, {
           version: AIRLIFT_VERSION,
           timeUnixMs: Date.now(),
-          archiveCount: this.archives.size,
+          archiveCount: this.pieceSources.size,
         });
       },
     };
@@ -121,20 +101,8 @@ export class ArchiveServer {
   }
 
   /**
-   * Serves `source` as archive `id` (the sha256 hex of its bytes) to the callers `access` allows;
-   * replaces an earlier registration.
-   */
-  register(id: string, source: ByteSource, access: ArchiveAccess): void {
-    this.archives.set(id, { source, access: this.checked(access) });
-    this.logger.info(
-      { archiveId: id, size: source.size, label: source.label, access: describeAccess(access) },
-      'archive registered',
-    );
-  }
-
-  /**
-   * Offers archive `id` piece by piece (FetchPieces) to the callers `access` allows; a relay's pieces
-   * may still be arriving.
+   * Offers archive `id` (the sha256 hex of its bytes) piece by piece to the callers `access` allows;
+   * a relay's pieces may still be arriving. Replaces an earlier registration.
    */
   registerPieces(id: string, source: PieceSource, access: ArchiveAccess): void {
     this.pieceSources.set(id, { source, access: this.checked(access) });
@@ -146,8 +114,7 @@ export class ArchiveServer {
 
   /** Stops offering `id` to new fetches; fetches already streaming it run to their end. */
   unregister(id: string): boolean {
-    const pieces = this.pieceSources.delete(id);
-    return this.archives.delete(id) || pieces;
+    return this.pieceSources.delete(id);
   }
 
   /** Bytes and fetches per requesting node since the server was created. */

@@ -1,12 +1,5 @@
 export { ARCHIVE_PROTO_FILE, archiveProto, protoRoot } from './archive-proto.js';
 export {
-  ARCHIVE_ID_PATTERN,
-  DEFAULT_CHUNK_BYTES,
-  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
-  grpcStatusName,
-  sha256Hex,
-} from './archive-wire.js';
-export {
   createArchiveClient,
   pingArchiveServer,
   type ArchiveClientOptions,
@@ -25,8 +18,6 @@ export type {
   ArchiveServiceClient,
   ArchiveServiceHandlers,
 } from './generated/airlift/data/v1/ArchiveService.js';
-export type { ArchiveChunk, ArchiveChunk__Output } from './generated/airlift/data/v1/ArchiveChunk.js';
-export type { FetchRequest, FetchRequest__Output } from './generated/airlift/data/v1/FetchRequest.js';
 export type { PingReply, PingReply__Output } from './generated/airlift/data/v1/PingReply.js';
 export type { PingRequest, PingRequest__Output } from './generated/airlift/data/v1/PingRequest.js';
 export { wholeArchivePieces, type PieceSource } from './piece-source.js';

@@ -27,7 +27,6 @@ export const ErrorCode = {
   BusRequestFailed: 'BUS_REQUEST_FAILED',
   BusKvFailed: 'BUS_KV_FAILED',
   ArchiveFetchFailed: 'ARCHIVE_FETCH_FAILED',
-  ArchiveIntegrityFailed: 'ARCHIVE_INTEGRITY_FAILED',
   DataPlaneListenFailed: 'DATA_PLANE_LISTEN_FAILED',
   PieceManifestInvalid: 'PIECE_MANIFEST_INVALID',
   PieceIndexOutOfRange: 'PIECE_INDEX_OUT_OF_RANGE',

@@ -15,6 +15,3 @@ export {
   type WirePieceManifest,
   type PieceRange,
 } from './piece-manifest.js';
-export { PieceStore, type PieceStoreHooks, type PieceStoreOptions } from './piece-store.js';
-export { STREAM_CHUNK_BYTES } from './piece-stream.js';
-export { PieceStatsCounter, pieceStatsSchema, type PieceStats } from './piece-stats.js';

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { receivePieces } from '../../agent/data-plane/index.js';
 import { ArchiveServer, wholeArchivePieces } from '../../shared/data-plane/index.js';
 import { silentLogger } from '../../shared/logging/index.js';
-import { buildPieceManifest, PieceStore, type PieceManifest } from '../../shared/pieces/index.js';
+import { buildPieceManifest, type PieceManifest } from '../../shared/pieces/index.js';
+import { PieceStore } from '../../agent/pieces/index.js';
 import { BufferByteSource } from '../../shared/tar/index.js';
 
 const sizeMiB = Number(process.argv[2] ?? 16);

@@ -2,10 +2,6 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type {
-  ArchiveChunk as _airlift_data_v1_ArchiveChunk,
-  ArchiveChunk__Output as _airlift_data_v1_ArchiveChunk__Output,
-} from './airlift/data/v1/ArchiveChunk.js';
-import type {
   ArchiveServiceClient as _airlift_data_v1_ArchiveServiceClient,
   ArchiveServiceDefinition as _airlift_data_v1_ArchiveServiceDefinition,
 } from './airlift/data/v1/ArchiveService.js';
@@ -13,10 +9,6 @@ import type {
   FetchPiecesRequest as _airlift_data_v1_FetchPiecesRequest,
   FetchPiecesRequest__Output as _airlift_data_v1_FetchPiecesRequest__Output,
 } from './airlift/data/v1/FetchPiecesRequest.js';
-import type {
-  FetchRequest as _airlift_data_v1_FetchRequest,
-  FetchRequest__Output as _airlift_data_v1_FetchRequest__Output,
-} from './airlift/data/v1/FetchRequest.js';
 import type {
   Piece as _airlift_data_v1_Piece,
   Piece__Output as _airlift_data_v1_Piece__Output,
@@ -38,10 +30,6 @@ export interface ProtoGrpcType {
   airlift: {
     data: {
       v1: {
-        ArchiveChunk: MessageTypeDefinition<
-          _airlift_data_v1_ArchiveChunk,
-          _airlift_data_v1_ArchiveChunk__Output
-        >;
         /**
          * Serves the archives a node holds, by archive id (the sha256 hex of images.tar).
          */
@@ -51,10 +39,6 @@ export interface ProtoGrpcType {
         FetchPiecesRequest: MessageTypeDefinition<
           _airlift_data_v1_FetchPiecesRequest,
           _airlift_data_v1_FetchPiecesRequest__Output
-        >;
-        FetchRequest: MessageTypeDefinition<
-          _airlift_data_v1_FetchRequest,
-          _airlift_data_v1_FetchRequest__Output
         >;
         Piece: MessageTypeDefinition<_airlift_data_v1_Piece, _airlift_data_v1_Piece__Output>;
         PingReply: MessageTypeDefinition<_airlift_data_v1_PingReply, _airlift_data_v1_PingReply__Output>;

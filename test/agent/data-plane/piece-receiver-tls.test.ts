@@ -11,7 +11,8 @@ import {
   type PieceSource,
 } from '../../../shared/data-plane/index.js';
 import { silentLogger } from '../../../shared/logging/index.js';
-import { buildPieceManifest, PieceStore, type PieceManifest } from '../../../shared/pieces/index.js';
+import { buildPieceManifest, type PieceManifest } from '../../../shared/pieces/index.js';
+import { PieceStore } from '../../../agent/pieces/index.js';
 import { BufferByteSource } from '../../../shared/tar/index.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { makeTestFleetCa, type TestFleetCa } from '../../shared/data-plane/fleet-certs.js';

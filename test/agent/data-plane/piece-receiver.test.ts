@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { receivePieces } from '../../../agent/data-plane/index.js';
-import { TokenBucket } from '../../../shared/async/index.js';
+import { TokenBucket } from '../../../agent/async/index.js';
 import {
   archiveProto,
   ArchiveServer,
@@ -16,7 +16,8 @@ import {
 } from '../../../shared/data-plane/index.js';
 import type { ArchiveServiceHandlers } from '../../../shared/data-plane/generated/airlift/data/v1/ArchiveService.js';
 import { silentLogger } from '../../../shared/logging/index.js';
-import { buildPieceManifest, PieceStore, type PieceManifest } from '../../../shared/pieces/index.js';
+import { buildPieceManifest, type PieceManifest } from '../../../shared/pieces/index.js';
+import { PieceStore } from '../../../agent/pieces/index.js';
 import { BufferByteSource } from '../../../shared/tar/index.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
@@ -31,9 +32,6 @@ async function rogue(
 ): Promise<{ address: string; stop(): void }> {
   const server = new Server();
   server.addService(archiveProto().ArchiveService.service, {
-    Fetch: (call) => {
-      call.end();
-    },
     FetchPieces: fetchPieces,
     Ping: (_call, callback) => {
       callback(null, {});

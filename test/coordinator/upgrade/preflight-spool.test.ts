@@ -47,6 +47,8 @@ describe('preflight: spool space', { timeout: 10_000 }, () => {
       nodes: 'all',
       requiredDiskBytes: 1,
       requiredSpoolBytes,
+      // Every data plane answers: this file is about spool space.
+      dataPlane: { tls: undefined, ping: () => Promise.resolve() },
       signal: new AbortController().signal,
       logger: silentLogger(),
     });

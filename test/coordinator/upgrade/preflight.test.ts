@@ -7,6 +7,8 @@ import {
   preflight,
   type PreflightInput,
 } from '../../../coordinator/upgrade/preflight.js';
+import type { DataPlaneReachOptions } from '../../../coordinator/upgrade/data-plane-reach.js';
+import type { PingOptions } from '../../../shared/data-plane/index.js';
 import { CommandNotFoundError, ReleaseNotFoundError } from '../../../shared/errors/index.js';
 import { silentLogger } from '../../../shared/logging/index.js';
 import { FleetKit } from './upgrade-kit.js';
@@ -52,12 +54,32 @@ function fakeKube(answers: { versions?: Error; release?: Error; values?: string 
   return { kube: fake as unknown as KubeTools, calls };
 }
 
+/** A data plane on every address, except those in `silent`, which fail as grpc-js does. */
+function fakePings(silent: ReadonlySet<string> = new Set()): {
+  ping: NonNullable<DataPlaneReachOptions['ping']>;
+  calls: { address: string; options: PingOptions }[];
+} {
+  const calls: { address: string; options: PingOptions }[] = [];
+  const ping = (address: string, options: PingOptions): Promise<unknown> => {
+    calls.push({ address, options });
+    if (!silent.has(address)) return Promise.resolve({});
+    const err = Object.assign(new Error(`14 UNAVAILABLE: connect ECONNREFUSED ${address}`), {
+      code: 14,
+      details: `No connection established. Last error: connect ECONNREFUSED ${address}`,
+    });
+    return Promise.reject(err);
+  };
+  return { ping, calls };
+}
+
 describe('preflight', { timeout: 10_000 }, () => {
   let kit: FleetKit;
   let fleet: FleetRegistry;
+  let pings: ReturnType<typeof fakePings>;
   beforeEach(async () => {
     kit = await new FleetKit().open();
     fleet = await FleetRegistry.open(kit.coordinator, kit.keys.coordinatorTrust().policy);
+    pings = fakePings();
   });
 
   const check = (kube: KubeTools, overrides: Partial<PreflightInput> = {}) =>
@@ -68,6 +90,7 @@ describe('preflight', { timeout: 10_000 }, () => {
       namespace: 'kairship-system',
       nodes: 'all',
       requiredDiskBytes: 10 * GiB,
+      dataPlane: { tls: undefined, ping: pings.ping },
       signal: new AbortController().signal,
       logger: silentLogger(),
       ...overrides,
@@ -91,6 +114,49 @@ describe('preflight', { timeout: 10_000 }, () => {
       'status kairship kairship-system',
       'values kairship kairship-system',
     ]);
+  });
+
+  it("pings each healthy target's advertised data plane, expecting its certificate", async () => {
+    await kit.beat('node-a', { grpcAddress: '10.0.0.1:7481' });
+    await kit.beat('node-b', { grpcAddress: '10.0.0.2:7481' });
+    await kit.beat('node-stale', {
+      grpcAddress: '10.0.0.3:7481',
+      intervalMs: 1000,
+      sentAt: new Date(Date.now() - 5000).toISOString(),
+    });
+    const tls = { ca: 'ca', cert: 'cert', key: 'key' };
+    const result = await check(fakeKube().kube, { dataPlane: { tls, ping: pings.ping } });
+    assert.deepEqual(
+      result.failures.map((f) => `${f.check} ${f.node ?? '-'}`),
+      ['agent node-stale'],
+      'a stale agent fails as such, and is not dialled',
+    );
+    assert.deepEqual(pings.calls.map((c) => c.address).sort(), ['10.0.0.1:7481', '10.0.0.2:7481']);
+    for (const { address, options } of pings.calls) {
+      assert.equal(options.tls, tls);
+      assert.equal(options.expectedPeer, address === '10.0.0.1:7481' ? 'node-a' : 'node-b');
+      assert.equal(options.timeoutMs, 3000);
+    }
+  });
+
+  it('fails each agent whose data plane does not answer, naming node, address and what to check', async () => {
+    await kit.beat('node-a', { grpcAddress: '10.0.0.1:7481' });
+    await kit.beat('node-b', { grpcAddress: '192.168.1.9:17481' });
+    const silent = fakePings(new Set(['192.168.1.9:17481']));
+    const result = await check(fakeKube().kube, {
+      dataPlane: { tls: undefined, ping: silent.ping, timeoutMs: 500 },
+    });
+    assert.deepEqual(result.failures, [
+      {
+        check: 'data-plane',
+        node: 'node-b',
+        message:
+          'its data plane at 192.168.1.9:17481 does not answer (No connection established. Last error: ' +
+          "connect ECONNREFUSED 192.168.1.9:17481): check the agent's --grpc-advertise and that port " +
+          '17481 is open from the spark node, where airlift upgrade runs',
+      },
+    ]);
+    assert.ok(silent.calls.every((c) => c.options.timeoutMs === 500 && c.options.tls === undefined));
   });
 
   it('takes the registry from the flag over the release values, without reading them', async () => {

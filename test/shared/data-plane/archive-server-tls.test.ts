@@ -12,7 +12,6 @@ import {
   type ArchiveServiceClient,
   type DataPlaneTls,
   type FetchPiecesRequest,
-  type FetchRequest,
   type Piece__Output,
 } from '../../../shared/data-plane/index.js';
 import { BufferByteSource } from '../../../shared/tar/index.js';
@@ -55,7 +54,6 @@ async function withClient<T>(
 }
 
 const piecesRequest = (node: string): FetchPiecesRequest => ({ archiveId: ID, node, runId: 'r1' });
-const fetchRequest = (node: string): FetchRequest => ({ archiveId: ID, node, runId: 'r1' });
 
 /** A client with hand-made credentials that accepts any server certificate: the refusal must come from the server. */
 function rawClient(address: string, creds: ChannelCredentials): ArchiveServiceClient {
@@ -77,7 +75,6 @@ describe('ArchiveServer over mutual TLS', { timeout: 60_000 }, () => {
     server = new ArchiveServer({ tls: await fleet.tls('coordinator') });
     const source = new BufferByteSource(PAYLOAD, 'images.tar');
     const access = { kind: 'nodes', names: new Set(['node-1']) } as const;
-    server.register(ID, source, access);
     server.registerPieces(ID, wholeArchivePieces(source, PIECE), access);
     address = await server.start();
   });
@@ -88,16 +85,13 @@ describe('ArchiveServer over mutual TLS', { timeout: 60_000 }, () => {
   const asNode1 = (): ArchiveServiceClient =>
     createArchiveClient(address, { tls: node1, expectedPeer: 'coordinator' });
 
-  it('serves pieces and ranges to an allowed node that proves its identity, and answers Ping', async () => {
+  it('serves pieces to an allowed node that proves its identity, and answers Ping', async () => {
     const pieces = await withClient(asNode1(), (c) =>
       drain(c.FetchPieces(piecesRequest('node-1')), 'pieces'),
     );
     assert.equal(pieces.error, undefined);
     assert.deepEqual(pieces.bytes, PAYLOAD);
-    const whole = await withClient(asNode1(), (c) => drain(c.fetch(fetchRequest('node-1')), 'fetch'));
-    assert.equal(whole.error, undefined);
-    assert.deepEqual(whole.bytes, PAYLOAD);
-    assert.equal(server.stats().nodes['node-1']?.completed, 2);
+    assert.equal(server.stats().nodes['node-1']?.completed, 1);
     // Ping is open to any fleet identity, allowed to fetch or not.
     const reply = await pingArchiveServer(address, {
       tls: node2,
@@ -149,9 +143,7 @@ describe('ArchiveServer over mutual TLS', { timeout: 60_000 }, () => {
     assert.equal(pieces.error?.code, GrpcStatus.PERMISSION_DENIED);
     assert.match(pieces.error.details, new RegExp(`agent node-2 .*archive ${ID}`));
     assert.equal(pieces.bytes.length, 0);
-    const whole = await withClient(client(), (c) => drain(c.fetch(fetchRequest('node-2')), 'fetch'));
-    assert.equal(whole.error?.code, GrpcStatus.PERMISSION_DENIED);
-    assert.equal(server.stats().refused['agent node-2'], refusedBefore + 2);
+    assert.equal(server.stats().refused['agent node-2'], refusedBefore + 1);
     assert.equal(server.stats().nodes['node-2'], undefined, 'a refused call streams nothing');
   });
 
@@ -161,9 +153,7 @@ describe('ArchiveServer over mutual TLS', { timeout: 60_000 }, () => {
     const pieces = await withClient(client(), (c) => drain(c.FetchPieces(piecesRequest('node-1')), 'pieces'));
     assert.equal(pieces.error?.code, GrpcStatus.PERMISSION_DENIED);
     assert.match(pieces.error.details, /agent node-2 .*"node-1"/);
-    const whole = await withClient(client(), (c) => drain(c.fetch(fetchRequest('node-1')), 'fetch'));
-    assert.equal(whole.error?.code, GrpcStatus.PERMISSION_DENIED);
-    assert.equal(pieces.bytes.length + whole.bytes.length, 0);
+    assert.equal(pieces.bytes.length, 0);
   });
 
   it('refuses a fleet certificate without an airlift identity, even for Ping', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ArchiveServer,
+  wholeArchivePieces,
   type ArchiveAccess,
   type ArchiveServerOptions,
 } from '../../../shared/data-plane/index.js';
@@ -16,20 +17,21 @@ export interface ServedArchive {
   readonly address: string;
   /** sha256 hex of the payload, also its archive id. */
   readonly id: string;
-  readonly sha256: string;
   readonly payload: Buffer;
+  readonly pieceSize: number;
   /** Stops the server, closes the file and removes the temp dir; safe to call twice. */
   close(): Promise<void>;
 }
 
 /**
- * Writes prefix + payload + suffix to a temp file, serves the payload's byte range to `access` (default
- * anyone: a plaintext server) and starts the server.
+ * Writes prefix + payload + suffix to a temp file, serves the payload's byte range in pieces of
+ * `pieceSize` to `access` (default anyone: a plaintext server) and starts the server.
  */
 export async function serveArchive(
   payload: Buffer,
   options: ArchiveServerOptions = {},
   access: ArchiveAccess = { kind: 'anyone' },
+  pieceSize = 64 * 1024,
 ): Promise<ServedArchive> {
   const dir = makeTempDir('airlift-data-plane');
   const server = new ArchiveServer(options);
@@ -45,9 +47,10 @@ export async function serveArchive(
     await writeFile(path, Buffer.concat([prefix, payload, Buffer.alloc(777, 'S')]));
     file = await FileByteSource.open(path);
     const hex = createHash('sha256').update(payload).digest('hex');
-    server.register(hex, file.slice(prefix.length, payload.length, `${path}!images.tar`), access);
+    const images = file.slice(prefix.length, payload.length, `${path}!images.tar`);
+    server.registerPieces(hex, wholeArchivePieces(images, pieceSize), access);
     const address = await server.start();
-    return { server, address, id: hex, sha256: `sha256:${hex}`, payload, close };
+    return { server, address, id: hex, payload, pieceSize, close };
   } catch (err) {
     await close();
     throw err;

@@ -3,17 +3,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import type {
-  ArchiveChunk as _airlift_data_v1_ArchiveChunk,
-  ArchiveChunk__Output as _airlift_data_v1_ArchiveChunk__Output,
-} from '../../../airlift/data/v1/ArchiveChunk.js';
-import type {
   FetchPiecesRequest as _airlift_data_v1_FetchPiecesRequest,
   FetchPiecesRequest__Output as _airlift_data_v1_FetchPiecesRequest__Output,
 } from '../../../airlift/data/v1/FetchPiecesRequest.js';
-import type {
-  FetchRequest as _airlift_data_v1_FetchRequest,
-  FetchRequest__Output as _airlift_data_v1_FetchRequest__Output,
-} from '../../../airlift/data/v1/FetchRequest.js';
 import type {
   Piece as _airlift_data_v1_Piece,
   Piece__Output as _airlift_data_v1_Piece__Output,
@@ -31,33 +23,6 @@ import type {
  * Serves the archives a node holds, by archive id (the sha256 hex of images.tar).
  */
 export interface ArchiveServiceClient extends grpc.Client {
-  /**
-   * Streams [offset, offset + length) of an archive, in order, in chunks of about 1 MiB.
-   * Unknown archive: NOT_FOUND. Offset past the end: OUT_OF_RANGE.
-   */
-  Fetch(
-    argument: _airlift_data_v1_FetchRequest,
-    metadata: grpc.Metadata,
-    options?: grpc.CallOptions,
-  ): grpc.ClientReadableStream<_airlift_data_v1_ArchiveChunk__Output>;
-  Fetch(
-    argument: _airlift_data_v1_FetchRequest,
-    options?: grpc.CallOptions,
-  ): grpc.ClientReadableStream<_airlift_data_v1_ArchiveChunk__Output>;
-  /**
-   * Streams [offset, offset + length) of an archive, in order, in chunks of about 1 MiB.
-   * Unknown archive: NOT_FOUND. Offset past the end: OUT_OF_RANGE.
-   */
-  fetch(
-    argument: _airlift_data_v1_FetchRequest,
-    metadata: grpc.Metadata,
-    options?: grpc.CallOptions,
-  ): grpc.ClientReadableStream<_airlift_data_v1_ArchiveChunk__Output>;
-  fetch(
-    argument: _airlift_data_v1_FetchRequest,
-    options?: grpc.CallOptions,
-  ): grpc.ClientReadableStream<_airlift_data_v1_ArchiveChunk__Output>;
-
   /**
    * Streams whole pieces of an archive in index order from `from_piece`, each as soon as the
    * server holds it: a peer still receiving the archive forwards pieces while they arrive
@@ -142,12 +107,6 @@ export interface ArchiveServiceClient extends grpc.Client {
  */
 export interface ArchiveServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
-   * Streams [offset, offset + length) of an archive, in order, in chunks of about 1 MiB.
-   * Unknown archive: NOT_FOUND. Offset past the end: OUT_OF_RANGE.
-   */
-  Fetch: grpc.handleServerStreamingCall<_airlift_data_v1_FetchRequest__Output, _airlift_data_v1_ArchiveChunk>;
-
-  /**
    * Streams whole pieces of an archive in index order from `from_piece`, each as soon as the
    * server holds it: a peer still receiving the archive forwards pieces while they arrive
    * (a pipelined chain or tree). The receiver checks every piece against the manifest's digest.
@@ -165,12 +124,6 @@ export interface ArchiveServiceHandlers extends grpc.UntypedServiceImplementatio
 }
 
 export interface ArchiveServiceDefinition extends grpc.ServiceDefinition {
-  Fetch: MethodDefinition<
-    _airlift_data_v1_FetchRequest,
-    _airlift_data_v1_ArchiveChunk,
-    _airlift_data_v1_FetchRequest__Output,
-    _airlift_data_v1_ArchiveChunk__Output
-  >;
   FetchPieces: MethodDefinition<
     _airlift_data_v1_FetchPiecesRequest,
     _airlift_data_v1_Piece,

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { PieceStore, type PieceStoreHooks } from '../../../shared/pieces/index.js';
+import { PieceStore, type PieceStoreHooks } from '../../../agent/pieces/index.js';
 import { seededBytes } from '../../helpers/fixtures/index.js';
 import { collectBytes } from '../../helpers/byte-streams.js';
 import { scratchDir } from '../../helpers/scratch-dir.js';
-import { independentManifest, pieceOf, SMALL_PIECE } from './piece-fixtures.js';
+import { independentManifest, pieceOf, SMALL_PIECE } from '../../shared/pieces/piece-fixtures.js';
 
 const BYTES = seededBytes('piece-store-hot', 6 * SMALL_PIECE + 99);
 const MANIFEST = independentManifest(BYTES, SMALL_PIECE);

@@ -5,12 +5,13 @@ import { once } from 'node:events';
 import { appendFile, open, readFile, truncate, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { PieceStore, pieceRange, type PieceManifest } from '../../../shared/pieces/index.js';
+import { pieceRange, type PieceManifest } from '../../../shared/pieces/index.js';
+import { PieceStore } from '../../../agent/pieces/index.js';
 import { seededBytes } from '../../helpers/fixtures/index.js';
 import { collectBytes } from '../../helpers/byte-streams.js';
 import { scratchDir } from '../../helpers/scratch-dir.js';
 import type { CrashWriterArgs } from './crash-writer.js';
-import { independentManifest, pieceOf, shuffled, SMALL_PIECE } from './piece-fixtures.js';
+import { independentManifest, pieceOf, shuffled, SMALL_PIECE } from '../../shared/pieces/piece-fixtures.js';
 
 const BYTES = seededBytes('piece-resume', 11 * SMALL_PIECE + 4321);
 const MANIFEST = independentManifest(BYTES, SMALL_PIECE);

@@ -10,12 +10,13 @@ import {
   PieceMissingError,
   PieceStoreClosedError,
 } from '../../../shared/errors/index.js';
-import { PieceStore, STREAM_CHUNK_BYTES, archiveIdOf, pieceRange } from '../../../shared/pieces/index.js';
+import { archiveIdOf, pieceRange } from '../../../shared/pieces/index.js';
+import { PieceStore, STREAM_CHUNK_BYTES } from '../../../agent/pieces/index.js';
 import { seededBytes } from '../../helpers/fixtures/index.js';
 import { collectBytes } from '../../helpers/byte-streams.js';
 import { expectAirliftRejection, rejectionOf } from '../../helpers/airlift-error-assertions.js';
 import { scratchDir } from '../../helpers/scratch-dir.js';
-import { independentManifest, pieceOf, shuffled, SMALL_PIECE } from './piece-fixtures.js';
+import { independentManifest, pieceOf, shuffled, SMALL_PIECE } from '../../shared/pieces/piece-fixtures.js';
 
 const BYTES = seededBytes('piece-store', 9 * SMALL_PIECE + 777);
 const MANIFEST = independentManifest(BYTES, SMALL_PIECE);

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { PieceRange } from './piece-manifest.js';
+import type { PieceRange } from '../../shared/pieces/index.js';
 
 /** What a following stream needs from a store. */
 export interface PieceFollowable {

@@ -2,7 +2,8 @@
 // dies by SIGKILL at crashAt, after the piece's bytes are fsynced and before the have log records it.
 // Not a test file itself (no .test suffix); piece-store-resume.test.ts runs it with node.
 import { readFile } from 'node:fs/promises';
-import { PieceStore, pieceRange, type PieceManifest } from '../../../shared/pieces/index.js';
+import { pieceRange, type PieceManifest } from '../../../shared/pieces/index.js';
+import { PieceStore } from '../../../agent/pieces/index.js';
 
 /** What the parent test passes as the one argv argument (JSON). */
 export interface CrashWriterArgs {

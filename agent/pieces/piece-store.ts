@@ -8,7 +8,7 @@ import {
   PieceIndexError,
   PieceMissingError,
   PieceStoreClosedError,
-} from '../errors/index.js';
+} from '../../shared/errors/index.js';
 import { HaveLogAppender, readHaveLog, writeHaveLog, type HaveGeometry } from './have-log.js';
 import {
   archiveIdOf,
@@ -16,7 +16,7 @@ import {
   pieceRange,
   type PieceManifest,
   type PieceRange,
-} from './piece-manifest.js';
+} from '../../shared/pieces/index.js';
 import { PieceStream } from './piece-stream.js';
 import { PieceWaiters } from './piece-waiters.js';
 

@@ -5,9 +5,10 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { DEFAULT_PIECE_SIZE, PieceStore, pieceRange } from '../../../shared/pieces/index.js';
+import { DEFAULT_PIECE_SIZE, pieceRange } from '../../../shared/pieces/index.js';
+import { PieceStore } from '../../../agent/pieces/index.js';
 import { scratchDir } from '../../helpers/scratch-dir.js';
-import { mbPerSecond, writeRandomFile } from './piece-fixtures.js';
+import { mbPerSecond, writeRandomFile } from '../../shared/pieces/piece-fixtures.js';
 
 const SIZE = 256 * 1024 * 1024;
 const MiB = 1024 * 1024;
