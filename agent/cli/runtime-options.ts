@@ -11,6 +11,7 @@ export interface RuntimeFlags {
   containerdNamespace?: string;
   ctr?: string;
   snapshotter?: string;
+  containerdImporter: 'ctr' | 'api';
 }
 
 /** Adds the runtime selection flags to a command. */
@@ -25,7 +26,15 @@ export function addRuntimeOptions(command: Command): Command {
     .option('--containerd-address <socket>', 'containerd socket (default /run/containerd/containerd.sock)')
     .option('--containerd-namespace <ns>', 'containerd namespace (kubelet uses k8s.io)', 'k8s.io')
     .option('--ctr <path>', 'ctr executable', 'ctr')
-    .option('--snapshotter <name>', "containerd snapshotter to unpack into (default: containerd's own)");
+    .option('--snapshotter <name>', "containerd snapshotter to unpack into (default: containerd's own)")
+    .addOption(
+      new Option(
+        '--containerd-importer <how>',
+        'containerd: ctr imports whole archives (or staged parts); api streams blobs through containerd and unpacks each layer as it lands',
+      )
+        .choices(['ctr', 'api'])
+        .default('ctr'),
+    );
 }
 
 /** The flags as a RuntimeSelection for selectRuntime. */
@@ -43,5 +52,6 @@ export function runtimeSelectionFrom(
     ...(flags.containerdNamespace === undefined ? {} : { containerdNamespace: flags.containerdNamespace }),
     ...(flags.ctr === undefined ? {} : { ctrPath: flags.ctr }),
     ...(flags.snapshotter === undefined ? {} : { snapshotter: flags.snapshotter }),
+    containerdImporter: flags.containerdImporter,
   };
 }

@@ -125,6 +125,16 @@ export async function runLoadImagesJob(
       openArchive: (kind) => {
         // Transfer and import are one streamed step: the runtime reads verified pieces as they land.
         progress.enter('loading');
+        const manifest = archive.dockerManifest;
+        if (
+          deps.runtime.importsWhileArriving === true &&
+          archive.format === 'go-containerregistry' &&
+          manifest !== undefined
+        ) {
+          // The runtime stores each blob and unpacks each layer as its pieces land, knowing the images
+          // from the job: the whole archive from its first piece, no staged parts.
+          return { stream: store.stream(0, importSignal), hints: { manifest } };
+        }
         const parts = archive.importParts;
         if (parts !== undefined) {
           // A part is handed to the runtime once all its bytes are held, not as they trickle in: ctr

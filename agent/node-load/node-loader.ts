@@ -7,7 +7,7 @@ import type {
   RetagPlan,
   RetagPlanEntry,
 } from '../../shared/node-job/index.js';
-import type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo } from '../runtime/index.js';
+import type { ContainerRuntime, LoadHints, LoadResult, RuntimeImage, RuntimeInfo } from '../runtime/index.js';
 
 /** Progress of a node job, for CLIs and (later) the control plane. */
 export type NodeLoadEvent =
@@ -17,10 +17,15 @@ export type NodeLoadEvent =
   | { readonly phase: 'verify'; readonly outcome: ImageLoadOutcome };
 
 /**
- * What a load imports: one stream, or parts imported one after another, each opened when its turn
- * comes (a staged import: the first images unpack while the rest still arrive).
+ * What a load imports: one stream; one stream with what the job knows of its images beforehand (a
+ * runtime that imports while bytes arrive unpacks each layer as it lands); or parts imported one after
+ * another, each opened when its turn comes (a staged import: the first images unpack while the rest
+ * still arrive).
  */
-export type ArchiveImport = Readable | { readonly parts: readonly (() => Readable | Promise<Readable>)[] };
+export type ArchiveImport =
+  | Readable
+  | { readonly stream: Readable; readonly hints: LoadHints }
+  | { readonly parts: readonly (() => Readable | Promise<Readable>)[] };
 
 /** Inputs of one node job. */
 export interface NodeLoadJob {
@@ -132,6 +137,7 @@ async function importArchive(
   archive: ArchiveImport,
   log: Logger | undefined,
 ): Promise<LoadResult> {
+  if ('stream' in archive) return job.runtime.load(archive.stream, job.signal, archive.hints);
   if (!('parts' in archive)) return job.runtime.load(archive, job.signal);
   const started = performance.now();
   const loaded: string[] = [];

@@ -33,13 +33,27 @@ export interface LoadResult {
   readonly durationMs: number;
 }
 
+/** What a job knows about an archive before its bytes arrive. */
+export interface LoadHints {
+  /**
+   * A docker manifest.json naming every image of the archive by its members and names: a runtime that
+   * imports while bytes arrive unpacks each layer as soon as it is stored, not after the archive's end.
+   */
+  readonly manifest?: string;
+}
+
 /** The one interface the node job uses, so the job logic is testable and both runtimes are interchangeable. */
 export interface ContainerRuntime {
   readonly kind: RuntimeKind;
   /** Asks the runtime for its version; rejects with RuntimeUnavailableError if it does not answer. */
   info(signal?: AbortSignal): Promise<RuntimeInfo>;
   /** Streams an image archive (docker-save or OCI tar) into the runtime as the bytes arrive. */
-  load(archive: Readable, signal?: AbortSignal): Promise<LoadResult>;
+  load(archive: Readable, signal?: AbortSignal, hints?: LoadHints): Promise<LoadResult>;
+  /**
+   * True when load(), given hints.manifest, unpacks layer by layer while the archive still arrives: the
+   * job then feeds it the whole archive from its first piece instead of staged parts.
+   */
+  readonly importsWhileArriving?: boolean;
   /** Points `target` at the image `source` names, replacing any earlier `target`. */
   tag(source: string, target: string, signal?: AbortSignal): Promise<void>;
   /** The image a full reference names, or undefined when the runtime has no such reference. */

@@ -9,11 +9,17 @@ import {
 } from '../../shared/errors/index.js';
 import type { CommandRunner } from '../../shared/exec/index.js';
 import { formatReference, parseReference } from '../../shared/reference/index.js';
-import type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo } from './container-runtime.js';
+import type {
+  ContainerRuntime,
+  LoadHints,
+  LoadResult,
+  RuntimeImage,
+  RuntimeInfo,
+} from './container-runtime.js';
 import { countBytes } from './counting-stream.js';
 import { ContainerdApi, type ContainerdReader } from './containerd-api.js';
 import { checkImages } from './image-check.js';
-import { importDockerArchive } from './containerd-ingest/archive-loader.js';
+import { importDockerArchive, type ManifestEntry } from './containerd-ingest/archive-loader.js';
 import { peekFirstMember } from './containerd-ingest/first-member.js';
 import { ContainerdWriteApi, type ContainerdWriter } from './containerd-ingest/write-api.js';
 
@@ -110,15 +116,30 @@ export class ContainerdRuntime implements ContainerRuntime {
     }
   }
 
-  async load(archive: Readable, signal?: AbortSignal): Promise<LoadResult> {
-    if (this.options.importer !== 'api') return this.loadThroughCtr(archive, signal);
-    const { name, stream } = await peekFirstMember(archive);
-    // Only go-containerregistry archives name every member by its digest from the first one on.
-    if (name === undefined || !/^sha256:[0-9a-f]{64}$/.test(name)) return this.loadThroughCtr(stream, signal);
-    return this.loadThroughApi(stream, signal);
+  get importsWhileArriving(): boolean {
+    return this.options.importer === 'api';
   }
 
-  private async loadThroughApi(archive: Readable, signal?: AbortSignal): Promise<LoadResult> {
+  async load(archive: Readable, signal?: AbortSignal, hints: LoadHints = {}): Promise<LoadResult> {
+    if (this.options.importer !== 'api') return this.loadThroughCtr(archive, signal);
+    let peeked: Awaited<ReturnType<typeof peekFirstMember>>;
+    try {
+      peeked = await peekFirstMember(archive);
+    } catch (err) {
+      // The incoming stream can break before its first member is read: a failed load all the same.
+      throw new RuntimeLoadError('containerd', `reading the archive: ${(err as Error).message}`, {}, err);
+    }
+    const { name, stream } = peeked;
+    // Only go-containerregistry archives name every member by its digest from the first one on.
+    if (name === undefined || !/^sha256:[0-9a-f]{64}$/.test(name)) return this.loadThroughCtr(stream, signal);
+    return this.loadThroughApi(stream, signal, hints);
+  }
+
+  private async loadThroughApi(
+    archive: Readable,
+    signal?: AbortSignal,
+    hints: LoadHints = {},
+  ): Promise<LoadResult> {
     const started = performance.now();
     const counter = countBytes(archive);
     const onAbort = (): void => {
@@ -127,7 +148,10 @@ export class ContainerdRuntime implements ContainerRuntime {
     signal?.addEventListener('abort', onAbort, { once: true });
     this.writer ??= new ContainerdWriteApi({ address: this.address, namespace: this.namespace });
     try {
-      const loaded = await importDockerArchive(this.writer, counter, { snapshotter: this.snapshotter() });
+      const loaded = await importDockerArchive(this.writer, counter, {
+        snapshotter: this.snapshotter(),
+        ...(hints.manifest === undefined ? {} : { manifest: parseManifestHint(hints.manifest) }),
+      });
       this.logger?.debug({ loaded, bytes: counter.bytes }, 'API import finished');
       return { loaded, bytes: counter.bytes, durationMs: Math.round(performance.now() - started) };
     } catch (err) {
@@ -268,4 +292,18 @@ function apiProblem(err: unknown): string {
     : err instanceof Error
       ? err.message
       : String(err);
+}
+
+/** The job's manifest.json, as the API importer reads it; a malformed one fails the load by name. */
+function parseManifestHint(text: string): ManifestEntry[] {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (!Array.isArray(parsed)) throw new Error('not a list');
+    return parsed as ManifestEntry[];
+  } catch (err) {
+    throw new RuntimeLoadError(
+      'containerd',
+      `the job's manifest.json cannot be read: ${(err as Error).message}`,
+    );
+  }
 }

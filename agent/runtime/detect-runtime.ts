@@ -14,6 +14,8 @@ export interface RuntimeSelection {
   readonly containerdNamespace?: string;
   readonly ctrPath?: string;
   readonly snapshotter?: string;
+  /** containerd: `ctr` imports whole archives with ctr; `api` streams blobs and unpacks layer by layer. */
+  readonly containerdImporter?: 'ctr' | 'api';
   readonly runner: CommandRunner;
   readonly logger?: Logger;
   readonly signal?: AbortSignal;
@@ -42,6 +44,7 @@ export async function selectRuntime(selection: RuntimeSelection): Promise<Contai
       ...(selection.containerdNamespace === undefined ? {} : { namespace: selection.containerdNamespace }),
       ...(selection.ctrPath === undefined ? {} : { ctrPath: selection.ctrPath }),
       ...(selection.snapshotter === undefined ? {} : { snapshotter: selection.snapshotter }),
+      ...(selection.containerdImporter === undefined ? {} : { importer: selection.containerdImporter }),
       ...(selection.logger === undefined ? {} : { logger: selection.logger }),
     });
 

@@ -1,5 +1,6 @@
 export type {
   ContainerRuntime,
+  LoadHints,
   LoadResult,
   RuntimeImage,
   RuntimeInfo,

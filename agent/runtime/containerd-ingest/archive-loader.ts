@@ -8,7 +8,7 @@ import { openIngest, type ImageIngest } from './image-ingest.js';
 import type { ContainerdWriter } from './write-api.js';
 
 /** One entry of a docker archive's manifest.json. */
-interface ManifestEntry {
+export interface ManifestEntry {
   readonly Config: string;
   readonly RepoTags?: readonly string[] | null;
   readonly Layers: readonly string[];
@@ -28,23 +28,96 @@ const CONTENT_ADDRESSED = /^(?:sha256:)?([0-9a-f]{64})(?:\.tar\.gz|\.tar|\.json)
 export async function importDockerArchive(
   api: ContainerdWriter,
   archive: Readable,
-  options: { readonly snapshotter: string },
+  options: {
+    readonly snapshotter: string;
+    /**
+     * The archive's images, known before its bytes (the job carries them): each layer is unpacked as
+     * soon as its member is stored, while later members still arrive, instead of after manifest.json,
+     * the archive's last member. The archive's own manifest.json is then ignored.
+     */
+    readonly manifest?: readonly ManifestEntry[];
+  },
 ): Promise<string[]> {
   const ingest = await openIngest(api, { snapshotter: options.snapshotter });
   try {
+    if (options.manifest !== undefined) return await importAsArriving(ingest, archive, options.manifest);
     const { blobs, manifest } = await ingestMembers(ingest, archive);
     if (manifest === undefined) throw unsupported('the archive has no manifest.json');
     const loaded: string[] = [];
-    for (const entry of manifest) loaded.push(...(await importImage(ingest, entry, blobs)));
+    const find = (name: string): ApiDescriptor => {
+      const found = blobs.get(name);
+      if (found === undefined)
+        throw new RuntimeLoadError('containerd', `manifest.json names ${name}, not in the archive`);
+      return found;
+    };
+    for (const entry of manifest) loaded.push(...(await importImage(ingest, entry, find)));
     return loaded;
   } finally {
     await ingest.close();
   }
 }
 
+/** Starts every image's unpack at once, each layer waiting for its member; then streams the members. */
+async function importAsArriving(
+  ingest: ImageIngest,
+  archive: Readable,
+  manifest: readonly ManifestEntry[],
+): Promise<string[]> {
+  const book = new DescriptorBook();
+  const images = manifest.map((entry) => importImage(ingest, entry, (name) => book.get(name)));
+  // Rejections are collected below, after the stream: not unhandled meanwhile.
+  for (const image of images) image.catch(() => undefined);
+  try {
+    await ingestMembers(ingest, archive, book);
+  } finally {
+    book.closeMissing();
+  }
+  return (await Promise.all(images)).flat();
+}
+
+/** Member descriptors by member name, promised before the member arrives. */
+class DescriptorBook {
+  private readonly entries = new Map<
+    string,
+    { promise: Promise<ApiDescriptor>; resolve: (d: ApiDescriptor) => void; reject: (e: Error) => void }
+  >();
+
+  get(name: string): Promise<ApiDescriptor> {
+    return this.entry(name).promise;
+  }
+
+  set(name: string, descriptor: ApiDescriptor): void {
+    this.entry(name).resolve(descriptor);
+  }
+
+  /** Fails every image still waiting for a member the archive did not hold. */
+  closeMissing(): void {
+    for (const [name, entry] of this.entries) {
+      entry.reject(new RuntimeLoadError('containerd', `manifest.json names ${name}, not in the archive`));
+    }
+  }
+
+  private entry(name: string) {
+    let entry = this.entries.get(name);
+    if (entry === undefined) {
+      let resolve: (d: ApiDescriptor) => void = () => undefined;
+      let reject: (e: Error) => void = () => undefined;
+      const promise = new Promise<ApiDescriptor>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => undefined);
+      entry = { promise, resolve, reject };
+      this.entries.set(name, entry);
+    }
+    return entry;
+  }
+}
+
 async function ingestMembers(
   ingest: ImageIngest,
   archive: Readable,
+  book?: DescriptorBook,
 ): Promise<{ blobs: Map<string, ApiDescriptor>; manifest: ManifestEntry[] | undefined }> {
   const blobs = new Map<string, ApiDescriptor>();
   let manifest: ManifestEntry[] | undefined;
@@ -66,7 +139,10 @@ async function ingestMembers(
     if (name === 'oci-layout' || name === 'index.json') throw unsupported('OCI layouts import through ctr');
     const hex = CONTENT_ADDRESSED.exec(name)?.[1];
     if (hex === undefined) throw unsupported(`member ${name} is not named by its digest`);
-    blobs.set(name, await ingestMember(ingest, `sha256:${hex}`, entry.header.size, entry));
+    blobs.set(
+      name,
+      await ingestMember(ingest, `sha256:${hex}`, entry.header.size, entry, (d) => book?.set(name, d)),
+    );
   }
   return { blobs, manifest };
 }
@@ -76,6 +152,7 @@ async function ingestMember(
   digest: string,
   size: number,
   member: AsyncIterable<unknown>,
+  onDescribed: (descriptor: ApiDescriptor) => void,
 ): Promise<ApiDescriptor> {
   let sink: Awaited<ReturnType<ImageIngest['blob']>> | undefined;
   let descriptor: ApiDescriptor = { mediaType: DOCKER_CONFIG_TYPE, digest, size };
@@ -84,30 +161,34 @@ async function ingestMember(
     if (sink === undefined) {
       descriptor = { ...descriptor, mediaType: layerMediaType(chunk as Buffer) };
       sink = await ingest.blob(descriptor);
+      onDescribed(descriptor);
     }
     await sink.write(chunk as Buffer);
   }
-  sink ??= await ingest.blob(descriptor);
+  if (sink === undefined) {
+    sink = await ingest.blob(descriptor);
+    onDescribed(descriptor);
+  }
   await sink.commit();
   return descriptor;
 }
 
+/**
+ * One image: its layers unpack in order, each once its blob is stored; its manifest is written once
+ * every layer's descriptor is known; its names point at that manifest.
+ */
 async function importImage(
   ingest: ImageIngest,
   entry: ManifestEntry,
-  blobs: ReadonlyMap<string, ApiDescriptor>,
+  find: (name: string) => ApiDescriptor | Promise<ApiDescriptor>,
 ): Promise<string[]> {
-  const find = (name: string): ApiDescriptor => {
-    const found = blobs.get(name);
-    if (found === undefined)
-      throw new RuntimeLoadError('containerd', `manifest.json names ${name}, not in the archive`);
-    return found;
-  };
-  const config = { ...find(entry.Config), mediaType: DOCKER_CONFIG_TYPE };
-  const layers = entry.Layers.map(find);
-  const manifest = buildDockerManifest(config, layers);
+  const config = { ...(await find(entry.Config)), mediaType: DOCKER_CONFIG_TYPE };
+  const layers = entry.Layers.map((name) => Promise.resolve(find(name)));
+  const unpacked = ingest.unpack({ config, layers });
+  unpacked.catch(() => undefined);
+  const manifest = buildDockerManifest(config, await Promise.all(layers));
   await ingest.writeBlob(manifest.descriptor, manifest.bytes, manifest.labels);
-  await ingest.unpack({ config, layers });
+  await unpacked;
   const names = (entry.RepoTags ?? []).map((tag) => formatReference(parseReference(tag)));
   for (const name of names) await ingest.createImage(name, manifest.descriptor);
   return names;

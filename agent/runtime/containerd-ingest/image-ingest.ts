@@ -17,10 +17,14 @@ export interface IngestOptions {
   readonly leaseExpiryMs?: number;
 }
 
-/** One image to unpack: its config and layers as the manifest names them. */
+/**
+ * One image to unpack: its config and layers as the manifest names them. A layer may still be a
+ * promise (its member has not begun to arrive): each is awaited only when its turn comes, so the
+ * layers below it unpack meanwhile.
+ */
 export interface UnpackImage {
   readonly config: ApiDescriptor;
-  readonly layers: readonly ApiDescriptor[];
+  readonly layers: readonly (ApiDescriptor | PromiseLike<ApiDescriptor>)[];
   /** The config's rootfs.diff_ids; read from the config blob once committed when left out. */
   readonly diffIds?: readonly string[];
 }
@@ -127,8 +131,10 @@ export class ImageIngest {
         blobReady: (d: string) => this.ready(d),
       };
       let applied = 0;
+      const known: ApiDescriptor[] = [];
       for (let i = 0; i < layers.length; i++) {
-        if ((await unpackLayer(target, layers, diffIds, i)) === 'applied') applied++;
+        known.push(await (layers[i] as ApiDescriptor | PromiseLike<ApiDescriptor>));
+        if ((await unpackLayer(target, known, diffIds, i)) === 'applied') applied++;
       }
       const top = chainId(diffIds);
       await this.ready(config.digest);
