@@ -44,6 +44,7 @@ export interface BenchFleet {
   /** The airlift phase's distribution (the star phase ignores it). */
   readonly distribution: DistributionMode;
   readonly stripes: number;
+  readonly importer: 'ctr' | 'api';
   /** Register every coordinator and agent process started, for peak RSS. */
   readonly probe: PhaseProbe;
 }
@@ -105,6 +106,8 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
           node.dataDir,
           '--spool-dir',
           join(node.dataDir, 'spool'),
+          '--containerd-importer',
+          fleet.importer,
         ],
         logFile: join(node.dataDir, 'agent.log'),
       });
@@ -254,6 +257,7 @@ export async function runAirliftPhase(step: StepContext, mode: 'auto' | 'star'):
           pieceMiB: step.options.pieceMiB,
           distribution: step.options.distribution,
           stripes: step.options.stripes,
+          importer: step.options.importer,
           probe,
         },
         mode,

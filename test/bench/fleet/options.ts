@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly distribution: DistributionMode;
   /** Tree mode's stripes; default: the product's. */
   readonly stripes: number;
+  /** The agents' `--containerd-importer`: ctr (the default) or containerd's API, layer by layer. */
+  readonly importer: 'ctr' | 'api';
   readonly phases: readonly PhaseName[];
   readonly json: boolean;
 }
@@ -67,6 +69,7 @@ export const USAGE = `usage: npm run bench:fleet -- [options]
   --piece-mib ${pad(DEFAULTS.pieceMiB, 14)}airlift piece size
   --distribution ${DEFAULT_DISTRIBUTION.padEnd(11)}the airlift phase's mode: ${DISTRIBUTION_MODES.join(', ')}
   --stripes ${pad(PLAN_DEFAULTS.stripes, 16)}tree mode's stripes
+  --importer ctr            the agents' --containerd-importer: ctr or api
   --phases floor,baseline,airlift,star
   --json                    print one JSON document instead of tables`;
 
@@ -90,6 +93,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchPlan {
       'piece-mib': { type: 'string' },
       distribution: { type: 'string' },
       stripes: { type: 'string' },
+      importer: { type: 'string' },
       phases: { type: 'string' },
       json: { type: 'boolean' },
       full: { type: 'boolean' },
@@ -106,6 +110,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchPlan {
   if (!(DISTRIBUTION_MODES as readonly string[]).includes(distribution)) {
     throw new UsageError(`--distribution: one of ${DISTRIBUTION_MODES.join(', ')}`);
   }
+  const importer = values.importer ?? 'ctr';
+  if (importer !== 'ctr' && importer !== 'api') throw new UsageError('--importer: ctr or api');
   const stripes = positive('--stripes', values.stripes, PLAN_DEFAULTS.stripes);
   if (!Number.isInteger(stripes)) throw new UsageError('--stripes: an integer');
   const custom = ['nodes', 'size-mib', 'rate-mbit', 'piece-mib'].some(
@@ -131,6 +137,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchPlan {
       pieceMiB: cell.pieceMiB,
       distribution: distribution as DistributionMode,
       stripes,
+      importer,
       phases: PHASES.filter((phase) => phases.includes(phase)),
       json: values.json === true,
     })),
