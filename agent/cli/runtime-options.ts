@@ -33,7 +33,7 @@ export function addRuntimeOptions(command: Command): Command {
         'containerd: ctr imports whole archives (or staged parts); api streams blobs through containerd and unpacks each layer as it lands',
       )
         .choices(['ctr', 'api'])
-        .default('ctr'),
+        .default('api'),
     );
 }
 

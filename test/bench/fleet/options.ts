@@ -24,7 +24,7 @@ export interface BenchOptions {
   readonly distribution: DistributionMode;
   /** Tree mode's stripes; default: the product's. */
   readonly stripes: number;
-  /** The agents' `--containerd-importer`: ctr (the default) or containerd's API, layer by layer. */
+  /** The agents' `--containerd-importer`: containerd's API, layer by layer (the default), or ctr. */
   readonly importer: 'ctr' | 'api';
   readonly phases: readonly PhaseName[];
   readonly json: boolean;
@@ -69,7 +69,7 @@ export const USAGE = `usage: npm run bench:fleet -- [options]
   --piece-mib ${pad(DEFAULTS.pieceMiB, 14)}airlift piece size
   --distribution ${DEFAULT_DISTRIBUTION.padEnd(11)}the airlift phase's mode: ${DISTRIBUTION_MODES.join(', ')}
   --stripes ${pad(PLAN_DEFAULTS.stripes, 16)}tree mode's stripes
-  --importer ctr            the agents' --containerd-importer: ctr or api
+  --importer api            the agents' --containerd-importer: api (the product's default) or ctr
   --phases floor,baseline,airlift,star
   --json                    print one JSON document instead of tables`;
 
@@ -110,7 +110,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchPlan {
   if (!(DISTRIBUTION_MODES as readonly string[]).includes(distribution)) {
     throw new UsageError(`--distribution: one of ${DISTRIBUTION_MODES.join(', ')}`);
   }
-  const importer = values.importer ?? 'ctr';
+  const importer = values.importer ?? 'api';
   if (importer !== 'ctr' && importer !== 'api') throw new UsageError('--importer: ctr or api');
   const stripes = positive('--stripes', values.stripes, PLAN_DEFAULTS.stripes);
   if (!Number.isInteger(stripes)) throw new UsageError('--stripes: an integer');
