@@ -1,28 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Bus, BusSubscription, KvStore } from '../../shared/bus/bus.js';
-import {
-  Buckets,
-  Subjects,
-  heartbeatSchema,
-  type Heartbeat,
-  type Job,
-  type JobAck,
-} from '../../shared/control/index.js';
+import { Buckets, Subjects, type Heartbeat, type Job, type JobAck } from '../../shared/control/index.js';
 import { seal, type TrustContext } from '../../shared/trust/index.js';
 import type { TokenBucket } from '../async/index.js';
 import type { DataPlaneTls } from '../../shared/data-plane/index.js';
-import { AIRLIFT_VERSION } from '../../shared/version.js';
 import type { ContainerRuntime } from '../runtime/index.js';
 import type { JobProgress } from './job-progress.js';
 import { JobGate, type FreshnessWindow } from './job-gate.js';
 import { runLoadImagesJob } from './load-images-job.js';
 import { SeenJobs } from './seen-jobs.js';
 import { PieceShelf, type PieceRegistry } from './piece-shelf.js';
-import { diskFacts, runtimeFacts } from './node-facts.js';
-
-/** How often the heartbeat asks the runtime whether it answers (a failed probe is retried next beat). */
-const RUNTIME_PROBE_MS = 10_000;
+import { Heartbeats } from './heartbeats.js';
 
 /** The agent's gRPC endpoint as the daemon sees it: it also serves the pieces this node holds. */
 export interface AgentEndpoint extends PieceRegistry {
@@ -81,12 +70,9 @@ export class AgentDaemon {
   private starting: Promise<boolean> | undefined;
   private stopRequested = false;
   private readonly startAbort = new AbortController();
-  private beating: Promise<void> | undefined;
-  private beatWanted = false;
-  private lastRuntime: { at: number; facts: Heartbeat['runtime'] } | undefined;
-  private readonly startedAt = new Date().toISOString();
   /** New at every process start: the coordinator tells a restarted agent from a running one by it. */
   private readonly bootId = randomUUID();
+  private readonly heartbeats: Heartbeats;
   private readonly refusals: { total: number; last?: { at: string; reason: string } } = { total: 0 };
   private gate: JobGate | undefined;
   private readonly log: Logger;
@@ -98,6 +84,28 @@ export class AgentDaemon {
   ) {
     this.log = deps.logger.child({ component: 'agent', node: settings.node });
     this.shelf = new PieceShelf(settings.spoolDir, deps.endpoint, this.log);
+    this.heartbeats = new Heartbeats({
+      node: settings.node,
+      intervalMs: settings.heartbeatIntervalMs,
+      dataDir: settings.dataDir,
+      spoolDir: settings.spoolDir,
+      bootId: this.bootId,
+      startedAt: new Date().toISOString(),
+      trust: settings.trust,
+      runtime: deps.runtime,
+      ...(settings.runtimeProbeMs === undefined ? {} : { runtimeProbeMs: settings.runtimeProbeMs }),
+      view: () => ({
+        state: this.state,
+        grpcAddress: this.grpcAddress,
+        refusals: this.refusals,
+        job: this.current?.progress?.snapshot(),
+      }),
+      logger: this.log,
+    });
+  }
+
+  private beat(): Promise<void> {
+    return this.heartbeats.beat();
   }
 
   /**
@@ -141,6 +149,7 @@ export class AgentDaemon {
       Buckets.fleet,
       this.settings.trust.insecure ? { history: 5 } : { bind: true },
     );
+    this.heartbeats.attach(this.bus, this.fleet);
     this.jobs = this.bus.subscribe(Subjects.job(this.settings.node), (message) => {
       void this.accept(message.data).then((ack) => {
         message.respond(seal('ack', ack, this.settings.trust.sealer));
@@ -257,10 +266,7 @@ export class AgentDaemon {
         if (report.ok) {
           const { version, endpoint, namespace } = report.runtime;
           const facts = { kind: this.deps.runtime.kind, version, endpoint, ok: true };
-          this.lastRuntime = {
-            at: performance.now(),
-            facts: namespace === undefined ? facts : { ...facts, namespace },
-          };
+          this.heartbeats.runtimeAnswered(namespace === undefined ? facts : { ...facts, namespace });
         }
       })
       .catch((err: unknown) => {
@@ -271,88 +277,5 @@ export class AgentDaemon {
         if (this.state === 'busy') this.state = 'ready';
         void this.beat();
       });
-  }
-
-  /** Heartbeats one at a time, in order: a late `draining` must never land after `stopped`. */
-  private beat(): Promise<void> {
-    // One at a time and in order (a late `draining` must never land after `stopped`), and coalesced:
-    // beats asked for while one is in flight become one fresh beat after it. After a NATS outage the
-    // timer's beats and the `reconnected` one would otherwise queue behind puts that wait out their
-    // timeout, and the coordinator would see a live node fall silent.
-    this.beatWanted = true;
-    this.beating ??= (async () => {
-      try {
-        while (this.beatWanted) {
-          this.beatWanted = false;
-          await this.beatOnce();
-        }
-      } finally {
-        this.beating = undefined;
-      }
-    })();
-    return this.beating;
-  }
-
-  /**
-   * The runtime's facts, probed at most every RUNTIME_PROBE_MS (when containerd was asked through a
-   * ctr process, a probe each heartbeat took a third of a small node's CPU; Docker's and containerd's
-   * APIs are cheaper, but a node has better uses for its CPU). While a job runs the job itself proves
-   * the runtime answers, so the last facts stand; a job that succeeded counts as a probe.
-   */
-  private async runtimeFactsNow(): Promise<Heartbeat['runtime']> {
-    const now = performance.now();
-    const last = this.lastRuntime;
-    const fresh =
-      last !== undefined &&
-      (now - last.at < (this.settings.runtimeProbeMs ?? RUNTIME_PROBE_MS) ||
-        (this.state === 'busy' && last.facts.ok));
-    if (fresh && this.state !== 'draining' && this.state !== 'stopped') return last.facts;
-    const facts = await runtimeFacts(this.deps.runtime, Math.min(3000, this.settings.heartbeatIntervalMs));
-    this.lastRuntime = { at: now, facts };
-    return facts;
-  }
-
-  private async beatOnce(): Promise<void> {
-    if (this.bus === undefined || this.fleet === undefined) return;
-    try {
-      const progress = this.current?.progress?.snapshot();
-      const heartbeat: Heartbeat = heartbeatSchema.parse({
-        v: 1,
-        node: this.settings.node,
-        agentVersion: AIRLIFT_VERSION,
-        startedAt: this.startedAt,
-        sentAt: new Date().toISOString(),
-        intervalMs: this.settings.heartbeatIntervalMs,
-        state: this.state,
-        runtime: await this.runtimeFactsNow(),
-        disk: await diskFacts(this.settings.dataDir),
-        spool: await diskFacts(this.settings.spoolDir),
-        bootId: this.bootId,
-        trust: this.settings.trust.insecure ? 'insecure' : 'signed',
-        refusals: { ...this.refusals },
-        grpcAddress: this.grpcAddress,
-        ...(progress === undefined ? {} : { job: progress }),
-      });
-      const bytes = seal('heartbeat', heartbeat, this.settings.trust.sealer);
-      this.bus.publish(Subjects.heartbeat(this.settings.node), bytes);
-      // A put the server never answers must not outlive the next beat.
-      await this.fleet.put(this.settings.node, bytes, {
-        timeoutMs: Math.max(1000, Math.min(this.settings.heartbeatIntervalMs, 5000)),
-      });
-    } catch (err) {
-      // The control plane may be away; nats reconnects by itself and the next beat gets through. A
-      // signed agent may not create the registry bucket: until the coordinator has, puts find no stream.
-      this.log.warn(
-        {
-          err: (err as Error).message,
-          ...(this.settings.trust.insecure
-            ? {}
-            : {
-                hint: 'if this persists, run `airlift status` on the spark node once: it creates the registry',
-              }),
-        },
-        'heartbeat not stored',
-      );
-    }
   }
 }

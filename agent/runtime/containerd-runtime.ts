@@ -142,6 +142,9 @@ export class ContainerdRuntime implements ContainerRuntime {
   ): Promise<LoadResult> {
     const started = performance.now();
     const counter = countBytes(archive);
+    // The import reads the stream only after it has opened a lease; a stream that breaks meanwhile must
+    // not throw an unhandled 'error' (the import finds it in counter.errored).
+    counter.on('error', () => undefined);
     const onAbort = (): void => {
       counter.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     };

@@ -247,7 +247,8 @@ describe('a node whose runtime refuses to retag', { timeout: 600_000 }, () => {
       {
         name: 'broken-2',
         runtime: 'containerd',
-        agentArgs: ['--ctr', join(FIXTURES_DIR, 'bin', 'ctr-refusing-tag')],
+        // The ctr importer: the API importer names the targets through containerd and never calls ctr.
+        agentArgs: ['--containerd-importer', 'ctr', '--ctr', join(FIXTURES_DIR, 'bin', 'ctr-refusing-tag')],
       },
       { name: 'good-3', runtime: 'docker' },
     ]);

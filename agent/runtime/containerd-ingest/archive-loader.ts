@@ -122,6 +122,10 @@ async function ingestMembers(
   const blobs = new Map<string, ApiDescriptor>();
   let manifest: ManifestEntry[] | undefined;
   const ex = extract();
+  // A stream that broke before we got here has already said so: its error is kept, not re-emitted.
+  if (archive.errored !== null) throw archive.errored;
+  if (archive.destroyed)
+    throw new RuntimeLoadError('containerd', 'the archive stream closed before it was read');
   archive.on('error', (err) => {
     ex.destroy(err);
   });

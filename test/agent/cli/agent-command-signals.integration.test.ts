@@ -81,7 +81,15 @@ describe(
       run.signal('SIGTERM');
       await run.waitForOutput(/SIGTERM: draining/, 5_000);
       run.signal('SIGINT');
-      const ended = await run.exited(15_000);
+      let ended;
+      try {
+        ended = await run.exited(15_000);
+      } catch (err) {
+        // A second signal that lands in the last moments of the process's own exit, after the goodbye,
+        // meets no JavaScript any more: ended by it, having stopped cleanly first, is a clean stop too.
+        assert.match((err as Error).message, /"msg":"agent stopped"/, (err as Error).message);
+        return;
+      }
       assert.equal(ended.exitCode, 0, ended.stderr);
       // Unless it had already exited, the second signal only got an answer.
       assert.match(ended.stderr, /SIGINT: already stopping|agent stopped/);
