@@ -1,16 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { COORDINATOR_NAME } from '../../shared/control/subjects.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import { ensurePrivateDir, fleetPaths, writeFileAtomic, type FleetPaths } from './fleet-files.js';
 import { checkListen, checkNatsUrl, checkNodeNames } from './fleet-validation.js';
-import {
-  COORDINATOR_NAME,
-  coordinatorTrust,
-  newIdentity,
-  renderIdentity,
-  type NewIdentity,
-} from './identity-file.js';
+import { coordinatorTrust, newIdentity, renderIdentity, type NewIdentity } from './identity-file.js';
 import { renderNatsConfig } from './nats-config.js';
 import { createFleetCa, issueCertificate } from './pki.js';
 import { renderRoster, type PublicIdentity, type Roster } from './roster.js';

@@ -1,6 +1,5 @@
 import { ConfigInvalidError } from '../../shared/errors/index.js';
-import { NODE_NAME } from '../../shared/control/subjects.js';
-import { COORDINATOR_NAME } from './identity-file.js';
+import { COORDINATOR_NAME, NODE_NAME } from '../../shared/control/subjects.js';
 
 /** Refuses a node name that cannot be a subject token, is the coordinator's, or is taken (ignoring case). */
 export function checkNodeName(name: string, taken: Iterable<string>, where = 'command line'): void {

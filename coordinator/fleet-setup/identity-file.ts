@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createUser } from '@nats-io/nkeys';
 import { issueCertificate, type CertifiedKey } from './pki.js';
+import type { IdentityFile } from '../../shared/trust/index.js';
 import type { PublicIdentity } from './roster.js';
 
 /** Trust block of an agent: the only key jobs may be signed with. */
@@ -13,17 +14,8 @@ export interface CoordinatorTrust {
   readonly nodes: Readonly<Record<string, string>>;
 }
 
-/** One identity file as written to disk (the layout shared/trust/identity.ts parses). */
-export interface IdentityFile {
-  readonly v: 1;
-  readonly fleet: string;
-  readonly role: 'agent' | 'coordinator';
-  readonly name: string;
-  readonly nats: { readonly urls: readonly string[]; readonly seed: string; readonly inboxPrefix: string };
-  readonly tls: { readonly ca: string; readonly cert: string; readonly key: string };
-  readonly signingKey: string;
-  readonly trust: AgentTrust | CoordinatorTrust;
-}
+/** One identity file as written to disk: exactly the layout shared/trust/identity.ts parses. */
+export type { IdentityFile };
 
 /** What newIdentity needs besides the trust block. */
 export interface IdentityInput {
@@ -40,9 +32,6 @@ export interface NewIdentity {
   readonly file: IdentityFile;
   readonly public: PublicIdentity;
 }
-
-/** The name the coordinator's identity always carries. */
-export const COORDINATOR_NAME = 'coordinator';
 
 /** Inbox prefix of an nkey user: nats-server lets each identity subscribe to its own inboxes only. */
 export function inboxPrefixOf(nkeyPublic: string): string {

@@ -1,10 +1,4 @@
-export {
-  createFleetCa,
-  issueCertificate,
-  identityUri,
-  type CertifiedKey,
-  type CertificateSubject,
-} from './pki.js';
+export { createFleetCa, issueCertificate, type CertifiedKey, type CertificateSubject } from './pki.js';
 export {
   initFleet,
   DEFAULT_NATS_LISTEN,
@@ -15,5 +9,5 @@ export {
 export { addNode, removeNode, showFleet } from './fleet-nodes.js';
 export { fleetPaths, DEFAULT_FLEET_DIR, type FleetPaths } from './fleet-files.js';
 export { type Roster, type PublicIdentity } from './roster.js';
-export { type IdentityFile, inboxPrefixOf, COORDINATOR_NAME } from './identity-file.js';
+export { type IdentityFile, inboxPrefixOf } from './identity-file.js';
 export { agentPermissions, coordinatorPermissions, renderNatsConfig } from './nats-config.js';

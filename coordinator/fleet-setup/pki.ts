@@ -1,6 +1,7 @@
 import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import type * as X509 from '@peculiar/x509';
+import { identityUri } from '../../shared/trust/index.js';
 
 /** A certificate and its private key, both PEM (the key PKCS#8). */
 export interface CertifiedKey {
@@ -104,11 +105,6 @@ function issuerOf(ca: CertifiedKey): Promise<{ caCert: X509.X509Certificate; caK
     issuers.set(id, issuer);
   }
   return issuer;
-}
-
-/** The SAN URI that names an identity (what shared/trust/peer-identity.ts reads back). */
-export function identityUri(role: 'agent' | 'coordinator', name: string): string {
-  return role === 'coordinator' ? 'airlift://coordinator' : `airlift://agent/${name}`;
 }
 
 function subjectAltNames(subject: CertificateSubject): X509.JsonGeneralNames {

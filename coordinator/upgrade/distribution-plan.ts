@@ -1,4 +1,4 @@
-import { MAX_STRIPES, type PieceSourceRef } from '../../shared/control/index.js';
+import { COORDINATOR_NAME, MAX_STRIPES, type PieceSourceRef } from '../../shared/control/index.js';
 
 /**
  * How pieces flow. `tree` splits the pieces into stripes, each relayed down a tree of its own in which
@@ -33,9 +33,6 @@ export const PLAN_DEFAULTS = { stripes: 2, fallbackPeers: 2 } as const;
 /** Each node's sources, per stripe, in order of preference: what its job carries as `stripes`. */
 export type SourcePlan = Map<string, PieceSourceRef[][]>;
 
-/** The name the coordinator's data-plane certificate carries, as piece sources name it. */
-export const COORDINATOR_SOURCE_NAME = 'coordinator';
-
 /**
  * Plans where each node fetches from. The coordinator is every node's last resort, so a node whose
  * planned peers all die still finishes (the coordinator then uploads more than once).
@@ -46,7 +43,7 @@ export function planSources(
   mode: DistributionMode,
   options: PlanOptions = {},
 ): SourcePlan {
-  const coordinator: PieceSourceRef = { address: coordinatorAddress, name: COORDINATOR_SOURCE_NAME };
+  const coordinator: PieceSourceRef = { address: coordinatorAddress, name: COORDINATOR_NAME };
   const fallbackPeers = options.fallbackPeers ?? PLAN_DEFAULTS.fallbackPeers;
   switch (mode) {
     case 'star':
@@ -119,7 +116,7 @@ export function servesTo(plan: SourcePlan): Map<string, string[]> {
   const served = new Map<string, Set<string>>([...plan.keys()].map((node) => [node, new Set<string>()]));
   for (const [target, stripes] of plan) {
     for (const source of stripes.flat()) {
-      if (source.name !== COORDINATOR_SOURCE_NAME) served.get(source.name)?.add(target);
+      if (source.name !== COORDINATOR_NAME) served.get(source.name)?.add(target);
     }
   }
   return new Map([...served].map(([node, targets]) => [node, [...targets]]));

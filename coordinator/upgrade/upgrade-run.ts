@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Bundle, describeHintProblems } from '../../shared/bundle/index.js';
 import type { Bus } from '../../shared/bus/bus.js';
 import { ExitCode, type CliOutput } from '../../shared/cli/index.js';
-import type { RunState } from '../../shared/control/index.js';
+import { COORDINATOR_NAME, type RunState } from '../../shared/control/index.js';
 import type { DataPlaneTls } from '../../shared/data-plane/index.js';
 import { AirliftError, KubePhaseError } from '../../shared/errors/index.js';
 import { describeLoadable, planImportParts } from '../../shared/image-archive/index.js';
@@ -260,7 +260,9 @@ async function distributeToNodes(
           sha256: manifest.sha256,
           ...loadable,
           manifest: wireManifest,
-          stripes: sources.get(node) ?? [[{ address: deps.archives.advertisedAddress, name: 'coordinator' }]],
+          stripes: sources.get(node) ?? [
+            [{ address: deps.archives.advertisedAddress, name: COORDINATOR_NAME }],
+          ],
           servesTo: serves.get(node) ?? [],
         },
         plan: { entries: [...p.retags.entries], unnamedImages: [...p.retags.unnamedImages] },

@@ -1,4 +1,4 @@
-export { WIRE_VERSION, NODE_NAME, RUN_ID, Subjects, Buckets } from './subjects.js';
+export { WIRE_VERSION, NODE_NAME, COORDINATOR_NAME, RUN_ID, Subjects, Buckets } from './subjects.js';
 export { heartbeatSchema, type Heartbeat } from './heartbeat.js';
 export {
   jobSchema,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { wirePieceManifestSchema } from '../pieces/piece-manifest.js';
-import { NODE_NAME, RUN_ID } from './subjects.js';
+import { COORDINATOR_NAME, NODE_NAME, RUN_ID } from './subjects.js';
 
 /** Most stripes a job may split its pieces into: each is one more stream per node. */
 export const MAX_STRIPES = 16;
@@ -43,7 +43,7 @@ export const importPartSchema = z.object({
 /** A node (or the coordinator) serving pieces, and the gRPC address it serves them on. */
 export const pieceSourceSchema = z.object({
   address: z.string().min(1),
-  name: z.union([z.string().regex(NODE_NAME), z.literal('coordinator')]),
+  name: z.union([z.string().regex(NODE_NAME), z.literal(COORDINATOR_NAME)]),
 });
 export type PieceSourceRef = z.infer<typeof pieceSourceSchema>;
 

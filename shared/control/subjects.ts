@@ -8,6 +8,9 @@ const PREFIX = 'airlift.v1';
 
 /** Node names become subject tokens and KV keys: DNS-subdomain characters only (no `*`, `>` or spaces). */
 export const NODE_NAME = /^(?!.*\.\.)[a-zA-Z0-9]([a-zA-Z0-9._-]{0,251}[a-zA-Z0-9])?$/;
+/** The coordinator's identity name, wherever identities are named (signers, certificates, piece sources); no node may take it. */
+export const COORDINATOR_NAME = 'coordinator';
+
 /** Run ids likewise: the coordinator makes them from a timestamp and random suffix. */
 export const RUN_ID = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,63}$/;
 

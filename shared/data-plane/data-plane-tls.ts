@@ -1,5 +1,6 @@
 import { credentials, ServerCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
+import { COORDINATOR_NAME } from '../control/subjects.js';
 import { describePeer, isPeer, peerIdentityOf } from '../trust/peer-identity.js';
 
 /** The data plane's mutual TLS material, all PEM: the fleet CA, this identity's certificate and its key (secret). */
@@ -45,7 +46,7 @@ export function checkPeer(cert: PeerCertificate, expectedPeer: string | undefine
       : undefined;
   }
   if (isPeer(identity, expectedPeer)) return undefined;
-  const expected = expectedPeer === 'coordinator' ? 'coordinator' : `agent ${expectedPeer}`;
+  const expected = expectedPeer === COORDINATOR_NAME ? COORDINATOR_NAME : `agent ${expectedPeer}`;
   return new Error(
     `the data-plane server is ${describePeer(identity)}, not ${expected} as planned: refusing it`,
   );

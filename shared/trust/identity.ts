@@ -1,13 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { NODE_NAME } from '../control/subjects.js';
+import { COORDINATOR_NAME, NODE_NAME } from '../control/subjects.js';
 import { IdentityInvalidError } from '../errors/index.js';
 import { Secret } from '../reference/secret.js';
 import { firstIssue } from '../validation/index.js';
 import { SigningKey, VerifyKey } from './signing-key.js';
 
-/** The name the coordinator's identity carries; no node may be called this. */
-export const COORDINATOR_NAME = 'coordinator';
+export { COORDINATOR_NAME };
 
 export const IDENTITY_ROLES = ['agent', 'coordinator'] as const;
 export type IdentityRole = (typeof IDENTITY_ROLES)[number];

@@ -13,6 +13,7 @@ export {
 export { agentTrust, coordinatorTrust, insecureTrust, type TrustContext } from './trust-context.js';
 export {
   describePeer,
+  identityUri,
   isPeer,
   peerIdentityOf,
   type CertificateWithSans,

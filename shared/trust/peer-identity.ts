@@ -1,6 +1,5 @@
 import type { PeerCertificate } from 'node:tls';
-import { NODE_NAME } from '../control/subjects.js';
-import { COORDINATOR_NAME } from './identity.js';
+import { COORDINATOR_NAME, NODE_NAME } from '../control/subjects.js';
 
 /** Who a fleet certificate names: an agent (by node name) or the coordinator. */
 export type PeerIdentity =
@@ -14,6 +13,11 @@ export type CertificateWithSans =
 const URI_PREFIX = 'airlift://';
 const AGENT_PREFIX = 'airlift://agent/';
 const COORDINATOR_URI = 'airlift://coordinator';
+
+/** The SAN URI that names an identity in its certificate: what the fleet CA writes and peerIdentityOf reads. */
+export function identityUri(role: 'agent' | 'coordinator', name: string): string {
+  return role === 'coordinator' ? COORDINATOR_URI : `${AGENT_PREFIX}${name}`;
+}
 
 /**
  * The identity in a certificate's SAN URI (`airlift://agent/<node>` or `airlift://coordinator`), the

@@ -1,5 +1,6 @@
 import type { Sealer, TrustPolicy } from './envelope.js';
-import { COORDINATOR_NAME, type Identity } from './identity.js';
+import { COORDINATOR_NAME } from '../control/subjects.js';
+import type { Identity } from './identity.js';
 
 /** How one process signs what it sends and checks what it receives. */
 export interface TrustContext {
