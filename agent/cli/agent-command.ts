@@ -28,6 +28,7 @@ interface AgentFlags extends NatsFlags, TrustFlags, RuntimeFlags {
   node?: string;
   grpcListen: string;
   grpcAdvertise?: string;
+  streamListen?: string;
   heartbeat: string;
   dataDir?: string;
   drainTimeout: string;
@@ -50,6 +51,10 @@ export function agentCommand(output: CliOutput, logger: Logger, setExit: (code: 
     .option(
       '--grpc-advertise <host:port>',
       'address others dial for this agent (default: host name and bound port)',
+    )
+    .option(
+      '--stream-listen <host:port>',
+      "piece stream endpoint, where peers read pieces (default: --grpc-listen's host, its port + 2: 7483)",
     )
     .option('--heartbeat <duration>', 'heartbeat interval', '5s')
     .option(
@@ -93,6 +98,7 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
   const runtime = await selectRuntime(runtimeSelectionFrom(flags, runner, log));
   const server = new ArchiveServer({
     address: flags.grpcListen,
+    ...(flags.streamListen === undefined ? {} : { streamAddress: flags.streamListen }),
     logger: log,
     ...(dataPlaneTls === undefined ? {} : { tls: dataPlaneTls }),
   });

@@ -103,7 +103,6 @@ export async function runLoadImagesJob(
       target: store,
       signal: AbortSignal.any([jobSignal, receiveAbort.signal]),
       stallMs: deps.stallMs,
-      flowControlWindow: receiveWindowFor(pieceSize),
       logger: log,
       onPiece: () => {
         progress.bytes(Math.min(archive.size, store.count * pieceSize));
@@ -209,9 +208,4 @@ export async function runLoadImagesJob(
     );
     return final;
   }
-}
-
-/** Two pieces in flight per source, within 1–16 MiB: memory stays bounded whatever the archive's size. */
-export function receiveWindowFor(pieceSize: number): number {
-  return Math.min(16 * 1024 * 1024, Math.max(1024 * 1024, 2 * pieceSize));
 }

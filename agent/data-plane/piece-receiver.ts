@@ -3,7 +3,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { TokenBucket } from '../async/index.js';
 import type { PieceSourceRef } from '../../shared/control/index.js';
-import { createArchiveClient, type DataPlaneTls, type Piece__Output } from '../../shared/data-plane/index.js';
+import { fetchPieces, type DataPlaneTls } from '../../shared/data-plane/index.js';
 import { AirliftError, isDiskError, SpoolWriteError } from '../../shared/errors/index.js';
 
 /** Where received pieces go: the agent's on-disk piece store (checks each digest on write). */
@@ -41,12 +41,6 @@ export interface ReceiveOptions {
   readonly stallMs: number;
   /** Bytes per second this node may receive (`--max-rate`). */
   readonly maxRate?: TokenBucket;
-  /**
-   * HTTP/2 receive window per source stream. Node's default (64 KiB) is smaller than a piece: the
-   * source then waits for a window update from this process for every 64 KiB, and a relay that is
-   * briefly off the CPU stalls the whole chain behind it.
-   */
-  readonly flowControlWindow?: number;
   /** Rounds through every source without progress before giving up. */
   readonly maxIdleRounds?: number;
   readonly logger: Logger;
@@ -209,35 +203,35 @@ async function fetchFrom(
   const { bytesFromSource } = stats;
   const source = ref.address;
   const fromPiece = firstMissing(target, stripe) ?? stripe.stripe;
-  // A server that fails the TLS handshake or names another identity fails the call (UNAVAILABLE,
-  // naming both identities): a source problem like any other, so the stripe moves to the next one.
-  const client = createArchiveClient(source, {
-    ...(options.flowControlWindow === undefined ? {} : { flowControlWindow: options.flowControlWindow }),
-    ...(options.tls === undefined ? {} : { tls: options.tls, expectedPeer: ref.name }),
-  });
-  const call = client.FetchPieces({
-    archiveId: options.archiveId,
-    fromPiece,
-    stride: stripe.count,
-    node: options.node,
-    runId: options.runId,
-  });
+  const cancel = new AbortController();
+  // A server that fails the TLS handshake or names another identity fails the fetch, naming both
+  // identities: a source problem like any other, so the stripe moves to the next one.
+  const pieces = fetchPieces(
+    source,
+    {
+      archiveId: options.archiveId,
+      fromPiece,
+      stride: stripe.count,
+      node: options.node,
+      runId: options.runId,
+    },
+    {
+      signal: AbortSignal.any([options.signal, cancel.signal]),
+      ...(options.tls === undefined ? {} : { tls: options.tls, expectedPeer: ref.name }),
+    },
+  );
   let stallTimer: NodeJS.Timeout | undefined;
   const watch = { stalled: false };
   const armStall = (): void => {
     clearTimeout(stallTimer);
     stallTimer = setTimeout(() => {
       watch.stalled = true;
-      call.cancel();
+      cancel.abort(new SourceProblem(`no piece from ${source} for ${options.stallMs} ms`));
     }, options.stallMs);
   };
-  const onAbort = (): void => {
-    call.cancel();
-  };
-  options.signal.addEventListener('abort', onAbort, { once: true });
   armStall();
   try {
-    for await (const message of call as AsyncIterable<Piece__Output>) {
+    for await (const message of pieces) {
       armStall();
       const { index, data } = message;
       if (target.has(index)) continue;
@@ -272,9 +266,7 @@ async function fetchFrom(
     throw new SourceProblem(`${describeSource(ref)}: ${(err as Error).message}`);
   } finally {
     clearTimeout(stallTimer);
-    options.signal.removeEventListener('abort', onAbort);
-    call.cancel();
-    client.close();
+    cancel.abort();
   }
 }
 

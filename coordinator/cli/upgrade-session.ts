@@ -33,6 +33,7 @@ export interface SessionFlags extends TrustFlags {
   pieceSize: string;
   listen: string;
   advertise?: string;
+  streamListen?: string;
   helm: string;
   kubectl: string;
   kubeconfig?: string;
@@ -57,6 +58,10 @@ export function addSessionOptions(command: Command): Command {
     )
     .option('--piece-size <size>', 'bytes per piece, a power of two from 16KiB to 64MiB', '4MiB')
     .option('--listen <host:port>', 'data-plane address to serve images.tar on', '0.0.0.0:7480')
+    .option(
+      '--stream-listen <host:port>',
+      "piece stream endpoint, where agents read images.tar's pieces (default: --listen's host, its port + 2: 7482)",
+    )
     .option(
       '--advertise <host:port>',
       'address agents dial for images.tar (default: this host name and the bound port)',
@@ -116,6 +121,7 @@ export async function runUpgradeSession(
   });
   const server = new ArchiveServer({
     address: flags.listen,
+    ...(flags.streamListen === undefined ? {} : { streamAddress: flags.streamListen }),
     logger,
     ...(dataPlaneTls === undefined ? {} : { tls: dataPlaneTls }),
   });

@@ -1,5 +1,11 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import { pingArchiveServer, type DataPlaneTls, type PingOptions } from '../../shared/data-plane/index.js';
+import { connect } from 'node:net';
+import {
+  pingArchiveServer,
+  splitHostPort,
+  type DataPlaneTls,
+  type PingOptions,
+} from '../../shared/data-plane/index.js';
 
 /** How preflight dials every targeted agent's data plane. */
 export interface DataPlaneReachOptions {
@@ -8,7 +14,10 @@ export interface DataPlaneReachOptions {
   /** How long an agent may take to answer. Default 3 s. */
   readonly timeoutMs?: number;
   /** pingArchiveServer unless a test injects another. */
-  readonly ping?: (address: string, options: PingOptions) => Promise<unknown>;
+  readonly ping?: (
+    address: string,
+    options: PingOptions,
+  ) => Promise<{ readonly pieceStreamPort?: number | undefined }>;
 }
 
 /** An agent whose advertised data-plane address did not answer, and why. */
@@ -21,9 +30,10 @@ export const DEFAULT_REACH_TIMEOUT_MS = 3000;
 
 /**
  * Pings every agent at the data-plane address its heartbeat advertises, all at once, expecting that
- * node's certificate (with TLS). Every peer and the coordinator dial that address during the run, so an
- * agent advertising an address nobody can reach (a wrong `--grpc-advertise`, a closed port) would only
- * fail mid-transfer; here it fails before anything changed.
+ * node's certificate (with TLS), then connects to the piece stream port the agent answers with. Every
+ * peer and the coordinator dial both during the run, so an agent advertising an address nobody can
+ * reach (a wrong `--grpc-advertise`, a closed port) would only fail mid-transfer; here it fails before
+ * anything changed.
  */
 export async function unreachableAgents(
   agents: readonly { readonly node: string; readonly grpcAddress: string }[],
@@ -34,11 +44,19 @@ export async function unreachableAgents(
   const outcomes = await Promise.all(
     agents.map(async ({ node, grpcAddress }): Promise<UnreachableAgent | undefined> => {
       try {
-        await ping(grpcAddress, {
+        const reply = await ping(grpcAddress, {
           timeoutMs,
           ...(options.tls === undefined ? {} : { tls: options.tls, expectedPeer: node }),
         });
-        return undefined;
+        const streamPort = reply.pieceStreamPort ?? 0;
+        if (streamPort === 0) return undefined;
+        const stream = `${grpcAddress.slice(0, grpcAddress.lastIndexOf(':'))}:${streamPort}`;
+        try {
+          await tcpReachable(stream, timeoutMs);
+          return undefined;
+        } catch (err) {
+          return { node, message: unreachableStreamMessage(stream, grpcAddress, err) };
+        }
       } catch (err) {
         return { node, message: unreachableMessage(grpcAddress, err) };
       }
@@ -54,6 +72,32 @@ function unreachableMessage(address: string, err: unknown): string {
     `its data plane at ${address} does not answer (${detail}): check the agent's --grpc-advertise ` +
     `and that port ${port} is open from the spark node, where airlift upgrade runs`
   );
+}
+
+function unreachableStreamMessage(stream: string, grpcAddress: string, err: unknown): string {
+  const port = stream.slice(stream.lastIndexOf(':') + 1);
+  return (
+    `its data plane answers at ${grpcAddress}, but its piece stream at ${stream} does not ` +
+    `(${err instanceof Error ? err.message : String(err)}): open port ${port} too, from the spark node ` +
+    `and between the nodes (or set the agent's --stream-listen to a port that is open)`
+  );
+}
+
+/** Resolves once a TCP connection to `address` opens (and closes it); rejects on error or timeout. */
+function tcpReachable(address: string, timeoutMs: number): Promise<void> {
+  const { host, port } = splitHostPort(address);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    });
+    socket.once('error', reject);
+  });
 }
 
 function isServiceError(err: unknown): err is ServiceError {

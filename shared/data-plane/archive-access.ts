@@ -91,7 +91,7 @@ export class AccessGate {
   }
 }
 
-/** Whether `outcome` of AccessGate.admit is a refusal. */
-export function isRefusal(outcome: Caller | Refusal): outcome is Refusal {
+/** Whether `outcome` (of AccessGate.admit, or any check that may refuse) is a refusal. */
+export function isRefusal(outcome: object): outcome is Refusal {
   return 'code' in outcome;
 }

@@ -1,14 +1,11 @@
 import { credentials, Metadata, type ChannelOptions } from '@grpc/grpc-js';
 import { archiveProto } from './archive-proto.js';
-import { MAX_RECEIVE_MESSAGE_BYTES } from './archive-wire.js';
 import { channelCredentialsFor, DATA_PLANE_SERVER_NAME, type DataPlaneTls } from './data-plane-tls.js';
 import type { ArchiveServiceClient } from './generated/airlift/data/v1/ArchiveService.js';
 import type { PingReply__Output } from './generated/airlift/data/v1/PingReply.js';
 
 /** Channel settings for a data-plane client. */
 export interface ArchiveClientOptions {
-  /** HTTP/2 flow-control window in bytes; grpc-js defaults to 64 KiB. */
-  readonly flowControlWindow?: number;
   /** Mutual TLS with this identity's certificate; without it, plaintext (`--insecure`). */
   readonly tls?: DataPlaneTls;
   /**
@@ -26,12 +23,7 @@ export function createArchiveClient(
   address: string,
   options: ArchiveClientOptions = {},
 ): ArchiveServiceClient {
-  const channelOptions: ChannelOptions = {
-    'grpc.max_receive_message_length': MAX_RECEIVE_MESSAGE_BYTES,
-  };
-  if (options.flowControlWindow !== undefined) {
-    channelOptions['grpc-node.flow_control_window'] = options.flowControlWindow;
-  }
+  const channelOptions: ChannelOptions = {};
   const { ArchiveService } = archiveProto();
   if (options.tls === undefined) {
     return new ArchiveService(address, credentials.createInsecure(), channelOptions);

@@ -1,4 +1,4 @@
-import { Server, type ServerWritableStream } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DataPlaneListenError } from '../errors/index.js';
 import { silentLogger } from '../logging/index.js';
@@ -6,18 +6,25 @@ import { AIRLIFT_VERSION } from '../version.js';
 import { AccessGate, isRefusal, type ArchiveAccess } from './archive-access.js';
 import { archiveProto } from './archive-proto.js';
 import type { ArchiveServiceHandlers } from './generated/airlift/data/v1/ArchiveService.js';
-import type { FetchPiecesRequest__Output } from './generated/airlift/data/v1/FetchPiecesRequest.js';
-import type { Piece } from './generated/airlift/data/v1/Piece.js';
 import { serverCredentialsFor, type DataPlaneTls } from './data-plane-tls.js';
+import { splitHostPort } from './host-port.js';
+import { admitFetch, type PieceFetch } from './open-piece-stream.js';
 import type { PieceSource } from './piece-source.js';
+import { PieceStreamServer } from './piece-stream-server.js';
 import type { Registered } from './serve-call.js';
-import { servePieces } from './serve-pieces.js';
 import { ServeStats, type ArchiveServerStats } from './serve-stats.js';
+import { StreamTickets } from './stream-tickets.js';
 
 /** How an ArchiveServer listens and streams. */
 export interface ArchiveServerOptions {
   /** `host:port` to bind; port 0 picks a free one. Default `127.0.0.1:0`; production uses e.g. `0.0.0.0:7480`. */
   readonly address?: string;
+  /**
+   * `host:port` of the piece stream, the listener that carries the pieces themselves. Default: the
+   * host of `address` and its port + 2 (7480 gives 7482, 7481 gives 7483), or any free port when
+   * `address` asks for port 0.
+   */
+  readonly streamAddress?: string;
   readonly logger?: Logger;
   /** Bytes one fetch may queue towards a client that reads slower than the file (default 4 MiB). */
   readonly maxBufferedBytesPerFetch?: number;
@@ -34,19 +41,22 @@ const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
 const DEFAULT_MAX_BUFFERED_BYTES = 4 << 20;
 
 /**
- * Serves registered archives piece by piece over gRPC: the coordinator serves the bundle's images.tar,
- * and agents serve the pieces they hold to their peers.
+ * Serves registered archives piece by piece: the coordinator serves the bundle's images.tar, and agents
+ * serve the pieces they hold to their peers. gRPC admits each fetch (OpenPieceStream) and answers
+ * Ping; the pieces go out on the piece stream, a second listener with the same TLS identities.
  */
 export class ArchiveServer {
   private readonly server: Server;
+  private readonly stream: PieceStreamServer;
+  private readonly tickets = new StreamTickets<PieceFetch>();
+  private readonly requestedStream: string;
+  private streamPort = 0;
   private readonly pieceSources = new Map<string, Registered<PieceSource>>();
   private readonly counters = new ServeStats();
   private readonly gate: AccessGate;
   private readonly tls: DataPlaneTls | undefined;
-  private readonly forced = new AbortController();
   private readonly requested: string;
   private readonly logger: Logger;
-  private readonly maxBufferedBytes: number;
   private readonly graceMs: number;
   private starting: Promise<string> | undefined;
   private stopping: Promise<void> | undefined;
@@ -54,22 +64,34 @@ export class ArchiveServer {
 
   constructor(options: ArchiveServerOptions = {}) {
     this.requested = options.address ?? '127.0.0.1:0';
+    this.requestedStream = options.streamAddress ?? defaultStreamAddress(this.requested);
     this.logger = (options.logger ?? silentLogger()).child({ component: 'archive-server' });
-    this.maxBufferedBytes = options.maxBufferedBytesPerFetch ?? DEFAULT_MAX_BUFFERED_BYTES;
     this.graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
     this.tls = options.tls;
     this.gate = new AccessGate(this.tls !== undefined, this.counters, this.logger);
+    this.stream = new PieceStreamServer({
+      tls: this.tls,
+      tickets: this.tickets,
+      send: {
+        stats: this.counters,
+        maxBufferedBytes: options.maxBufferedBytesPerFetch ?? DEFAULT_MAX_BUFFERED_BYTES,
+        logger: this.logger,
+      },
+      logger: this.logger,
+    });
     this.server = new Server();
     const handlers: ArchiveServiceHandlers = {
-      FetchPieces: (call: ServerWritableStream<FetchPiecesRequest__Output, Piece>) => {
-        void servePieces(call, {
-          lookup: (id) => this.pieceSources.get(id),
+      OpenPieceStream: (call, callback) => {
+        const fetch = admitFetch(call, call.request, {
           gate: this.gate,
-          maxBufferedBytes: this.maxBufferedBytes,
-          stats: this.counters,
-          logger: this.logger,
-          shutdown: this.forced.signal,
+          lookup: (id) => this.pieceSources.get(id),
         });
+        if (isRefusal(fetch)) {
+          callback(fetch);
+          return;
+        }
+        const ticket = this.tickets.issue({ identity: fetch.caller.identity, what: fetch });
+        callback(null, { port: this.streamPort, ticket });
       },
       Ping: (call, callback) => {
         // Open to any authenticated peer: the request's node is not checked against its certificate.
@@ -83,6 +105,7 @@ export class ArchiveServer {
           version: AIRLIFT_VERSION,
           timeUnixMs: Date.now(),
           archiveCount: this.pieceSources.size,
+          pieceStreamPort: this.streamPort,
         });
       },
     };
@@ -156,7 +179,16 @@ export class ArchiveServer {
       });
     });
     this.bound = `${this.requested.slice(0, this.requested.lastIndexOf(':'))}:${port}`;
-    this.logger.info({ address: this.bound, tls: this.tls !== undefined }, 'data plane listening');
+    try {
+      this.streamPort = await this.stream.listen(this.requestedStream);
+    } catch (err) {
+      this.server.forceShutdown();
+      throw new DataPlaneListenError(this.requestedStream, err);
+    }
+    this.logger.info(
+      { address: this.bound, pieceStreamPort: this.streamPort, tls: this.tls !== undefined },
+      'data plane listening',
+    );
     return this.bound;
   }
 
@@ -164,11 +196,14 @@ export class ArchiveServer {
     await this.starting?.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
-      new Promise<boolean>((resolve) => {
-        this.server.tryShutdown(() => {
-          resolve(true);
-        });
-      }),
+      Promise.all([
+        new Promise<void>((resolve) => {
+          this.server.tryShutdown(() => {
+            resolve();
+          });
+        }),
+        this.stream.close(),
+      ]).then(() => true),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => {
           resolve(false);
@@ -182,11 +217,17 @@ export class ArchiveServer {
         { activeFetches, graceMs: this.graceMs },
         'fetches still running at shutdown: cutting them off',
       );
-      this.forced.abort();
+      this.stream.cutOff();
       this.server.forceShutdown();
     }
     this.logger.info('data plane stopped');
   }
+}
+
+/** The piece stream's default address: the data plane's host, its port + 2 (any free one for port 0). */
+function defaultStreamAddress(address: string): string {
+  const { port } = splitHostPort(address);
+  return `${address.slice(0, address.lastIndexOf(':'))}:${port === 0 ? 0 : port + 2}`;
 }
 
 /** `anyone`, or the node names, for the log. */

@@ -21,5 +21,7 @@ export type {
 export type { PingReply, PingReply__Output } from './generated/airlift/data/v1/PingReply.js';
 export type { PingRequest, PingRequest__Output } from './generated/airlift/data/v1/PingRequest.js';
 export { wholeArchivePieces, type PieceSource } from './piece-source.js';
-export type { Piece, Piece__Output } from './generated/airlift/data/v1/Piece.js';
+export { splitHostPort } from './host-port.js';
+export { fetchPieces, type FetchPiecesOptions } from './piece-stream-client.js';
+export type { FramedPiece } from './piece-frames.js';
 export type { FetchPiecesRequest } from './generated/airlift/data/v1/FetchPiecesRequest.js';

@@ -1,5 +1,5 @@
 // CPU of one node's piece path, in one process: writing S into a piece store (sha256 check, data and
-// have-log writes), streaming it back out in order (what feeds the import), and receiving it over gRPC
+// have-log writes), streaming it back out in order (what feeds the import), and receiving it over the piece stream
 // from a loopback ArchiveServer with receivePieces (both ends here). Each step runs three times, so the
 // first (cold: V8 has not optimised the code yet, as in an agent's one job) can be read against the
 // third (warm). Not a test.
@@ -70,7 +70,7 @@ try {
     });
     await store.remove();
     const target = await PieceStore.open(join(dir, `receive-${run}`), manifest);
-    await measure(`gRPC receive, run ${run}`, async () => {
+    await measure(`piece-stream receive, run ${run}`, async () => {
       await receivePieces({
         archiveId: id,
         stripes: [[{ address, name: 'coordinator' }]],

@@ -1,12 +1,24 @@
 import { credentials, Metadata, status as GrpcStatus, type ChannelCredentials } from '@grpc/grpc-js';
 import { connect as dial } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import {
   connect,
   PermissionViolationError,
   type NatsConnection,
   type NodeConnectionOptions,
 } from '@nats-io/transport-node';
-import { archiveProto, DATA_PLANE_SERVER_NAME } from '../../shared/data-plane/index.js';
+import { MAX_PIECE_FRAME_BYTES, PIECE_STREAM_ALPN } from '../../shared/data-plane/archive-wire.js';
+import type { PieceStreamTicket__Output } from '../../shared/data-plane/generated/airlift/data/v1/PieceStreamTicket.js';
+import {
+  archiveProto,
+  DATA_PLANE_SERVER_NAME,
+  fetchPieces,
+  type DataPlaneTls,
+  type FetchPiecesRequest,
+  type FramedPiece,
+} from '../../shared/data-plane/index.js';
+import { splitHostPort } from '../../shared/data-plane/host-port.js';
+import { readFrames } from '../../shared/data-plane/piece-frames.js';
 import type { TestFleet } from '../helpers/test-fleet.js';
 
 /** A nats.js connection an attacker holds, and every permission violation the server reported on it. */
@@ -81,7 +93,7 @@ export function envelopeBody(data: Uint8Array): unknown {
   return JSON.parse(envelope.body) as unknown;
 }
 
-/** How a data-plane call ended: a piece came, or an error with its gRPC status. */
+/** How a data-plane fetch ended: a piece came, or an error with its gRPC status. */
 export type PieceAttempt =
   | { readonly got: 'piece'; readonly index: number }
   | { readonly got: 'error'; readonly code: number; readonly details: string };
@@ -93,35 +105,80 @@ export interface PieceAsk {
   readonly runId: string;
 }
 
-/** Asks the ArchiveService at `address` for the archive's first piece with raw grpc-js credentials. */
+/**
+ * The TLS material behind credentials made here: a client certificate (withClientCert), or none
+ * (noClientCert). Credentials not made here (`credentials.createInsecure()`) dial in plaintext.
+ */
+const attackerTls = new WeakMap<ChannelCredentials, { readonly ca: string; readonly cert?: DataPlaneTls }>();
+
+/**
+ * Asks the data plane at `address` for the archive's first piece, as `channel` (withClientCert,
+ * noClientCert or plaintext credentials). With a certificate, or in plaintext, this is the receiver's
+ * own fetchPieces (OpenPieceStream, then the piece stream with the same identity); without a
+ * certificate, whose TLS fetchPieces cannot speak, it is a raw OpenPieceStream, then the piece stream
+ * with the same certificate-less TLS.
+ */
 export async function askForPiece(
   address: string,
   channel: ChannelCredentials,
   ask: PieceAsk,
   timeoutMs = 10_000,
 ): Promise<PieceAttempt> {
+  const request = { archiveId: ask.archiveId, fromPiece: 0, node: ask.node, runId: ask.runId, stride: 1 };
+  const dial = attackerTls.get(channel);
+  if (dial === undefined && channel._isSecure()) {
+    throw new TypeError('askForPiece: make TLS credentials with withClientCert or noClientCert');
+  }
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    if (dial === undefined || dial.cert !== undefined) {
+      const pieces = fetchPieces(address, request, {
+        ...(dial?.cert === undefined ? {} : { tls: dial.cert }),
+        signal,
+        connectTimeoutMs: timeoutMs,
+      });
+      return await firstPiece(pieces);
+    }
+    const ticket = await openPieceStream(address, channel, request, timeoutMs);
+    return await firstPiece(redeemWithoutCertificate(address, ticket, dial.ca, signal));
+  } catch (err) {
+    const { code, details, message } = err as { code?: unknown; details?: unknown; message?: unknown };
+    // A ServiceError (OpenPieceStream refused) has a numeric code; a socket error's code is a string.
+    if (typeof code === 'number') {
+      return { got: 'error', code, details: typeof details === 'string' ? details : String(message) };
+    }
+    return { got: 'error', code: GrpcStatus.UNKNOWN, details: `the piece stream broke: ${String(message)}` };
+  }
+}
+
+/** The first piece of `pieces`, or the attempt that got none (the stream ended empty). */
+async function firstPiece(pieces: AsyncGenerator<FramedPiece>): Promise<PieceAttempt> {
+  // Leaving the loop early ends the generator, which closes its connection.
+  for await (const piece of pieces) return { got: 'piece', index: piece.index };
+  return {
+    got: 'error',
+    code: GrpcStatus.OK,
+    details: 'admitted, but the piece stream ended without a piece',
+  };
+}
+
+/** A raw OpenPieceStream with `channel`; resolves to the ticket, rejects with the ServiceError. */
+async function openPieceStream(
+  address: string,
+  channel: ChannelCredentials,
+  request: FetchPiecesRequest,
+  timeoutMs: number,
+): Promise<PieceStreamTicket__Output> {
   const { ArchiveService } = archiveProto();
   const client = new ArchiveService(address, channel, {
     'grpc.ssl_target_name_override': DATA_PLANE_SERVER_NAME,
-    // A whole piece is one message (4 MiB by default, plus framing).
-    'grpc.max_receive_message_length': 64 * 1024 * 1024,
   });
   try {
-    return await new Promise<PieceAttempt>((resolve) => {
-      const call = client.fetchPieces(
-        { archiveId: ask.archiveId, fromPiece: 0, node: ask.node, runId: ask.runId, stride: 1 },
-        new Metadata(),
-        { deadline: Date.now() + timeoutMs },
-      );
-      call.on('data', (piece: { index: number }) => {
-        resolve({ got: 'piece', index: piece.index });
-        call.cancel();
-      });
-      call.on('error', (err: { code?: number; details?: string; message: string }) => {
-        resolve({ got: 'error', code: err.code ?? GrpcStatus.UNKNOWN, details: err.details ?? err.message });
-      });
-      call.on('end', () => {
-        resolve({ got: 'error', code: GrpcStatus.OK, details: 'stream ended without a piece' });
+    return await new Promise<PieceStreamTicket__Output>((resolve, reject) => {
+      client.openPieceStream(request, new Metadata(), { deadline: Date.now() + timeoutMs }, (err, reply) => {
+        if (err !== null) reject(err);
+        else if (reply === undefined) reject(new Error('OpenPieceStream: empty reply'));
+        else resolve(reply);
       });
     });
   } finally {
@@ -129,16 +186,53 @@ export async function askForPiece(
   }
 }
 
-/** TLS that trusts the fleet CA for the server but presents no client certificate. */
-export function noClientCert(ca: string): ChannelCredentials {
-  return credentials.createSsl(Buffer.from(ca), null, null, { checkServerIdentity: () => undefined });
-}
-
-/** TLS presenting `cert`/`key` (maybe another fleet's), trusting `ca` for the server. */
-export function withClientCert(ca: string, cert: string, key: string): ChannelCredentials {
-  return credentials.createSsl(Buffer.from(ca), Buffer.from(key), Buffer.from(cert), {
+/** The frames the piece stream sends for `ticket` over TLS without a client certificate (the server must refuse). */
+async function* redeemWithoutCertificate(
+  address: string,
+  { port, ticket }: PieceStreamTicket__Output,
+  ca: string,
+  signal: AbortSignal,
+): AsyncGenerator<FramedPiece> {
+  const socket = tlsConnect({
+    host: splitHostPort(address).host,
+    port,
+    ca,
+    servername: DATA_PLANE_SERVER_NAME,
+    ALPNProtocols: [PIECE_STREAM_ALPN],
     checkServerIdentity: () => undefined,
   });
+  const onAbort = (): void => {
+    socket.destroy(signal.reason as Error);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    socket.write(ticket);
+    yield* readFrames(socket, MAX_PIECE_FRAME_BYTES);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    socket.destroy();
+  }
+}
+
+/** TLS that trusts the fleet CA for the server but presents no client certificate. */
+export function noClientCert(ca: string): ChannelCredentials {
+  const channel = credentials.createSsl(Buffer.from(ca), null, null, {
+    checkServerIdentity: () => undefined,
+  });
+  attackerTls.set(channel, { ca });
+  return channel;
+}
+
+/**
+ * TLS presenting `cert`/`key` (maybe another fleet's), trusting `ca` for the server (any airlift
+ * identity: the attacker does not care whom it robs).
+ */
+export function withClientCert(ca: string, cert: string, key: string): ChannelCredentials {
+  const channel = credentials.createSsl(Buffer.from(ca), Buffer.from(key), Buffer.from(cert), {
+    checkServerIdentity: () => undefined,
+  });
+  attackerTls.set(channel, { ca, cert: { ca, cert, key } });
+  return channel;
 }
 
 /** Every secret of a fleet's identities (nkey seeds, private keys), to search outputs for. */

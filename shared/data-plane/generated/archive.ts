@@ -10,9 +10,9 @@ import type {
   FetchPiecesRequest__Output as _airlift_data_v1_FetchPiecesRequest__Output,
 } from './airlift/data/v1/FetchPiecesRequest.js';
 import type {
-  Piece as _airlift_data_v1_Piece,
-  Piece__Output as _airlift_data_v1_Piece__Output,
-} from './airlift/data/v1/Piece.js';
+  PieceStreamTicket as _airlift_data_v1_PieceStreamTicket,
+  PieceStreamTicket__Output as _airlift_data_v1_PieceStreamTicket__Output,
+} from './airlift/data/v1/PieceStreamTicket.js';
 import type {
   PingReply as _airlift_data_v1_PingReply,
   PingReply__Output as _airlift_data_v1_PingReply__Output,
@@ -40,7 +40,10 @@ export interface ProtoGrpcType {
           _airlift_data_v1_FetchPiecesRequest,
           _airlift_data_v1_FetchPiecesRequest__Output
         >;
-        Piece: MessageTypeDefinition<_airlift_data_v1_Piece, _airlift_data_v1_Piece__Output>;
+        PieceStreamTicket: MessageTypeDefinition<
+          _airlift_data_v1_PieceStreamTicket,
+          _airlift_data_v1_PieceStreamTicket__Output
+        >;
         PingReply: MessageTypeDefinition<_airlift_data_v1_PingReply, _airlift_data_v1_PingReply__Output>;
         PingRequest: MessageTypeDefinition<
           _airlift_data_v1_PingRequest,

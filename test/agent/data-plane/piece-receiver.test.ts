@@ -3,18 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { receivePieces } from '../../../agent/data-plane/index.js';
 import { TokenBucket } from '../../../agent/async/index.js';
 import {
-  archiveProto,
   ArchiveServer,
-  createArchiveClient,
+  fetchPieces,
   wholeArchivePieces,
-  type Piece,
-  type Piece__Output,
+  type PieceSource,
 } from '../../../shared/data-plane/index.js';
-import type { ArchiveServiceHandlers } from '../../../shared/data-plane/generated/airlift/data/v1/ArchiveService.js';
 import { silentLogger } from '../../../shared/logging/index.js';
 import { buildPieceManifest, type PieceManifest } from '../../../shared/pieces/index.js';
 import { PieceStore } from '../../../agent/pieces/index.js';
@@ -26,35 +22,34 @@ const PAYLOAD = randomBytes(PIECE * 6 + 1234);
 const logger = silentLogger();
 const ANYONE = { kind: 'anyone' } as const;
 
-/** A server whose FetchPieces handler is the test's: to play a source that lies, stalls or dies. */
-async function rogue(
-  fetchPieces: ArchiveServiceHandlers['FetchPieces'],
-): Promise<{ address: string; stop(): void }> {
-  const server = new Server();
-  server.addService(archiveProto().ArchiveService.service, {
-    FetchPieces: fetchPieces,
-    Ping: (_call, callback) => {
-      callback(null, {});
-    },
-  } satisfies ArchiveServiceHandlers);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) => {
-      if (err === null) resolve(bound);
-      else reject(err);
-    });
-  });
-  return {
-    address: `127.0.0.1:${port}`,
-    stop: () => {
-      server.forceShutdown();
-    },
-  };
+/** A real server whose pieces are the test's: to play a source that lies, stalls or dies. */
+async function rogue(piece: PieceSource['piece']): Promise<{ address: string; stop(): Promise<void> }> {
+  const server = new ArchiveServer({ logger, shutdownGraceMs: 100 });
+  const address = await server.start();
+  server.registerPieces(archiveId, { pieceCount: Math.ceil(PAYLOAD.length / PIECE), piece }, ANYONE);
+  return { address, stop: () => server.stop() };
 }
 
-describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
+/** The archive's id, set once the suite's manifest exists. */
+let archiveId = '';
+
+/** Waits until `signal` aborts: a source that has nothing more to say. */
+const silence = (signal: AbortSignal): Promise<never> =>
+  new Promise((_resolve, reject) => {
+    signal.addEventListener(
+      'abort',
+      () => {
+        reject(signal.reason as Error);
+      },
+      { once: true },
+    );
+  });
+
+const slice = (index: number): Buffer => PAYLOAD.subarray(index * PIECE, (index + 1) * PIECE);
+
+describe('receivePieces from real servers', { timeout: 60_000 }, () => {
   let tmp: TempDir;
   let manifest: PieceManifest;
-  let id: string;
   let origin: ArchiveServer;
   let originAddress: string;
   let stores = 0;
@@ -65,10 +60,10 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
     tmp = makeTempDir('airlift-pieces');
     const source = new BufferByteSource(PAYLOAD, 'images.tar');
     manifest = await buildPieceManifest(source, PIECE);
-    id = manifest.sha256.slice('sha256:'.length);
+    archiveId = manifest.sha256.slice('sha256:'.length);
     origin = new ArchiveServer({ logger });
     originAddress = await origin.start();
-    origin.registerPieces(id, wholeArchivePieces(source, PIECE), ANYONE);
+    origin.registerPieces(archiveId, wholeArchivePieces(source, PIECE), ANYONE);
   });
   after(async () => {
     await origin.stop();
@@ -79,7 +74,7 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
     receiveStripes(store, [sources], stallMs, maxRate);
   const receiveStripes = (store: PieceStore, stripes: string[][], stallMs = 2000, maxRate?: TokenBucket) =>
     receivePieces({
-      archiveId: id,
+      archiveId,
       // Plaintext checks no names: any will do.
       stripes: stripes.map((list) =>
         list.map((address) => ({ address, name: address === originAddress ? 'coordinator' : 'peer' })),
@@ -109,7 +104,7 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
     const relayServer = new ArchiveServer({ logger });
     const relayAddress = await relayServer.start();
     relayServer.registerPieces(
-      id,
+      archiveId,
       {
         pieceCount: relay.pieceCount,
         piece: async (index, signal) => {
@@ -145,7 +140,7 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
       const downstream = receive(last, [relayAddress, originAddress]);
       await new Promise((resolve) => setTimeout(resolve, 700));
       relayServer.registerPieces(
-        id,
+        archiveId,
         {
           pieceCount: relay.pieceCount,
           piece: async (index, signal) => {
@@ -184,12 +179,10 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
   });
 
   it('drops a corrupt piece, counts it, and fetches it again from the next source', async () => {
-    const liar = await rogue((call) => {
-      const from = call.request.fromPiece;
-      const data = Buffer.from(PAYLOAD.subarray(from * PIECE, (from + 1) * PIECE));
+    const liar = await rogue((index) => {
+      const data = Buffer.from(slice(index));
       data[10] = (data[10] ?? 0) ^ 0xff;
-      call.write({ index: from, data } satisfies Piece);
-      call.end();
+      return Promise.resolve(data);
     });
     try {
       const store = await freshStore();
@@ -201,17 +194,15 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
       assert.deepEqual(await readFile(join(store.path, 'data')), PAYLOAD);
       await store.close();
     } finally {
-      liar.stop();
+      await liar.stop();
     }
   });
 
   it('switches away from a source that stalls, continuing from the first missing piece', async () => {
-    const staller = await rogue((call) => {
-      // Two good pieces, then silence without ending the stream.
-      for (const index of [0, 1]) {
-        call.write({ index, data: PAYLOAD.subarray(index * PIECE, (index + 1) * PIECE) } satisfies Piece);
-      }
-    });
+    // Two good pieces, then silence without ending the stream.
+    const staller = await rogue((index, signal) =>
+      index < 2 ? Promise.resolve(slice(index)) : silence(signal),
+    );
     try {
       const store = await freshStore();
       const started = Date.now();
@@ -226,7 +217,7 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
       assert.ok(Date.now() - started < 10_000);
       await store.close();
     } finally {
-      staller.stop();
+      await staller.stop();
     }
   });
 
@@ -277,24 +268,29 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
       .reduce((sum, size) => sum + size, 0);
 
   it('serves every stride-th piece from from_piece when asked for a stripe', async () => {
-    const client = createArchiveClient(originAddress);
-    try {
-      const call = client.FetchPieces({ archiveId: id, fromPiece: 1, stride: 2, node: 'n1', runId: 'r1' });
-      const indices: number[] = [];
-      for await (const message of call as AsyncIterable<Piece__Output>) {
-        indices.push(message.index);
-        assert.deepEqual(message.data, PAYLOAD.subarray(message.index * PIECE, (message.index + 1) * PIECE));
-      }
-      assert.deepEqual(indices, [1, 3, 5]);
-    } finally {
-      client.close();
+    const pieces = fetchPieces(originAddress, {
+      archiveId,
+      fromPiece: 1,
+      stride: 2,
+      node: 'n1',
+      runId: 'r1',
+    });
+    const indices: number[] = [];
+    for await (const message of pieces) {
+      indices.push(message.index);
+      assert.deepEqual(message.data, slice(message.index));
     }
+    assert.deepEqual(indices, [1, 3, 5]);
   });
 
   it('stripes: each stripe comes from its own source, at once, and together they make the archive', async () => {
     const other = new ArchiveServer({ logger });
     const otherAddress = await other.start();
-    other.registerPieces(id, wholeArchivePieces(new BufferByteSource(PAYLOAD, 'images.tar'), PIECE), ANYONE);
+    other.registerPieces(
+      archiveId,
+      wholeArchivePieces(new BufferByteSource(PAYLOAD, 'images.tar'), PIECE),
+      ANYONE,
+    );
     try {
       const store = await freshStore();
       const report = await receiveStripes(store, [[originAddress], [otherAddress]]);
@@ -312,28 +308,24 @@ describe('receivePieces over real gRPC', { timeout: 60_000 }, () => {
   });
 
   it("stripes: a stripe whose source stalls moves on for that stripe's missing pieces only", async () => {
-    const asked: { fromPiece: number; stride: number }[] = [];
-    const staller = await rogue((call) => {
-      const { fromPiece, stride } = call.request;
-      asked.push({ fromPiece, stride });
-      // The stripe's first piece, then silence without ending the stream.
-      call.write({
-        index: fromPiece,
-        data: PAYLOAD.subarray(fromPiece * PIECE, (fromPiece + 1) * PIECE),
-      } satisfies Piece);
+    const asked: number[] = [];
+    // The stripe's first piece, then silence without ending the stream.
+    const staller = await rogue((index, signal) => {
+      asked.push(index);
+      return asked.length === 1 ? Promise.resolve(slice(index)) : silence(signal);
     });
     try {
       const store = await freshStore();
       const report = await receiveStripes(store, [[originAddress], [staller.address, originAddress]], 500);
       assert.equal(store.complete, true);
-      assert.deepEqual(asked, [{ fromPiece: 1, stride: 2 }]);
+      assert.deepEqual(asked, [1, 3], 'asked from piece 1, every second piece');
       assert.equal(report.sourceSwitches, 1);
       assert.equal(report.bytesFromSource[staller.address], PIECE);
       assert.equal(report.bytesFromSource[originAddress], PAYLOAD.length - PIECE, 'the rest, not all again');
       assert.deepEqual(await readFile(join(store.path, 'data')), PAYLOAD);
       await store.close();
     } finally {
-      staller.stop();
+      await staller.stop();
     }
   });
 

@@ -89,7 +89,7 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
         name: `agent ${node.name}`,
         command: process.execPath,
         args: [
-          ...profilingArgs(),
+          ...profilingArgs('agent'),
           AIRLIFT_BIN,
           'agent',
           '--identity',
@@ -126,6 +126,7 @@ export async function runAirlift(fleet: BenchFleet, mode: 'auto' | 'star'): Prom
       name: 'airlift upgrade',
       command: process.execPath,
       args: [
+        ...profilingArgs('coordinator'),
         AIRLIFT_BIN,
         'upgrade',
         fleet.archive.bundlePath,

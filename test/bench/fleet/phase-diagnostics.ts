@@ -16,10 +16,11 @@ export async function keepForInspection(root: string, mode: string, nodeCount: n
   }).catch(() => undefined);
 }
 
-// AIRLIFT_BENCH_AGENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for every agent, to
-// profile them (NODE_OPTIONS refuses --cpu-prof).
-export function profilingArgs(): string[] {
-  const flags = process.env['AIRLIFT_BENCH_AGENT_NODE_ARGS'];
+// AIRLIFT_BENCH_AGENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for every agent, and
+// AIRLIFT_BENCH_COORDINATOR_NODE_ARGS for `airlift upgrade`, to profile them (NODE_OPTIONS refuses --cpu-prof).
+export function profilingArgs(side: 'agent' | 'coordinator'): string[] {
+  const flags =
+    process.env[side === 'agent' ? 'AIRLIFT_BENCH_AGENT_NODE_ARGS' : 'AIRLIFT_BENCH_COORDINATOR_NODE_ARGS'];
   return flags === undefined || flags.trim() === '' ? [] : flags.trim().split(/\s+/);
 }
 

@@ -1,18 +1,14 @@
 // `npm run bench:transport -- [sizeMiB=512] [pieceKiB=4096]`: what one piece stream costs per MiB on
-// each side, over mutual TLS with fleet certificates, for airlift's gRPC FetchPieces and for a plain
-// length-prefixed byte stream on a TLS socket (the leaner transport issue 12 asks to measure). The
-// receiver hashes every piece (sha256) as a node does. Sender and receiver are separate processes on
-// loopback; CPU is user + system per process. Not a test.
+// each side, over mutual TLS with fleet certificates: airlift's own path (ArchiveServer, fetchPieces)
+// against bare frames on a TLS socket with no protocol around them (the floor). The receiver hashes
+// every piece (sha256) as a node does. Sender and receiver are separate processes on loopback; CPU is
+// user + system per process. Not a test.
 import { createHash } from 'node:crypto';
 import { fork } from 'node:child_process';
 import { connect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { createFleetCa, issueCertificate } from '../../../coordinator/fleet-setup/pki.js';
-import {
-  createArchiveClient,
-  type DataPlaneTls,
-  type Piece__Output,
-} from '../../../shared/data-plane/index.js';
+import { fetchPieces, type DataPlaneTls } from '../../../shared/data-plane/index.js';
 import type { TransportBenchSetup } from './transport-setup.js';
 
 const sizeMiB = Number(process.argv[2] ?? 512);
@@ -29,19 +25,17 @@ async function fleetTls(): Promise<{ server: DataPlaneTls; client: DataPlaneTls 
   };
 }
 
-async function receiveGrpc(address: string, tls: DataPlaneTls): Promise<number> {
-  const client = createArchiveClient(address, {
-    tls,
-    expectedPeer: 'coordinator',
-    flowControlWindow: Math.max(1024 * 1024, 2 * pieceKiB * 1024),
-  });
+async function receiveAirlift(address: string, tls: DataPlaneTls): Promise<number> {
   let bytes = 0;
-  const call = client.FetchPieces({ archiveId: ARCHIVE_ID, fromPiece: 0, node: 'receiver', runId: 'bench' });
-  for await (const message of call as AsyncIterable<Piece__Output>) {
-    createHash('sha256').update(message.data).digest();
-    bytes += message.data.length;
+  const pieces = fetchPieces(
+    address,
+    { archiveId: ARCHIVE_ID, fromPiece: 0, node: 'receiver', runId: 'bench' },
+    { tls, expectedPeer: 'coordinator' },
+  );
+  for await (const piece of pieces) {
+    createHash('sha256').update(piece.data).digest();
+    bytes += piece.data.length;
   }
-  client.close();
   return bytes;
 }
 
@@ -119,7 +113,9 @@ async function run(
     const cpu = process.cpuUsage();
     const started = performance.now();
     const bytes =
-      mode === 'grpc' ? await receiveGrpc(address, tls.client) : await receiveStream(address, tls.client);
+      mode === 'airlift'
+        ? await receiveAirlift(address, tls.client)
+        : await receiveStream(address, tls.client);
     const wallMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
     child.send('cpu');
@@ -140,4 +136,4 @@ const tls = await fleetTls();
 process.stdout.write(
   `transport bench: ${sizeMiB} MiB in ${pieceKiB} KiB pieces over mutual TLS on loopback\n`,
 );
-for (const mode of ['grpc', 'tls-stream', 'grpc', 'tls-stream'] as const) await run(mode, tls);
+for (const mode of ['airlift', 'bare-tls', 'airlift', 'bare-tls'] as const) await run(mode, tls);

@@ -1,6 +1,6 @@
 // The sending side of bench:transport, in a process of its own so its CPU is its own: serves S random
-// bytes in pieces over mutual TLS, either as airlift's gRPC FetchPieces or as a plain length-prefixed
-// byte stream on a TLS socket, and reports its CPU when the parent asks.
+// bytes in pieces over mutual TLS, either with airlift's ArchiveServer (OpenPieceStream, then the piece
+// stream) or as bare frames written to a TLS socket (the floor), and reports its CPU when the parent asks.
 import { randomBytes } from 'node:crypto';
 import { createServer, type TLSSocket } from 'node:tls';
 import { ArchiveServer } from '../../../shared/data-plane/index.js';
@@ -28,7 +28,7 @@ async function sendFrames(socket: TLSSocket): Promise<void> {
 }
 
 async function start(): Promise<string> {
-  if (setup.mode === 'grpc') {
+  if (setup.mode === 'airlift') {
     const server = new ArchiveServer({ logger: silentLogger(), tls: setup.serverTls });
     server.registerPieces(
       setup.archiveId,

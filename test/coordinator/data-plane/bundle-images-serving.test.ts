@@ -3,15 +3,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { ArchiveServer } from '../../../coordinator/data-plane/index.js';
 import { Bundle } from '../../../shared/bundle/index.js';
-import {
-  createArchiveClient,
-  wholeArchivePieces,
-  type Piece__Output,
-} from '../../../shared/data-plane/index.js';
+import { wholeArchivePieces } from '../../../shared/data-plane/index.js';
 import { collectBytes } from '../../helpers/byte-streams.js';
 import { writeSampleBundle } from '../../helpers/fixtures/index.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
-import { within } from '../../shared/data-plane/served-archive.js';
+import { collectPieces, eventually } from '../../shared/data-plane/served-archive.js';
 
 describe('coordinator data plane', () => {
   it(
@@ -20,33 +16,32 @@ describe('coordinator data plane', () => {
     async () => {
       const dir = makeTempDir('airlift-bundle-serving');
       const server = new ArchiveServer();
-      const client = { close: (): void => undefined };
       let bundle: Bundle | undefined;
       try {
         bundle = await Bundle.open((await writeSampleBundle(dir.path, { layerBytes: 300 * 1024 })).path);
         const expected = await collectBytes(bundle.openImagesStream());
         const hex = createHash('sha256').update(expected).digest('hex');
-        server.registerPieces(hex, wholeArchivePieces(bundle.imagesSource(), 64 * 1024), {
+        const pieceSize = 64 * 1024;
+        server.registerPieces(hex, wholeArchivePieces(bundle.imagesSource(), pieceSize), {
           kind: 'anyone',
         });
-        const agent = createArchiveClient(await server.start());
-        client.close = () => {
-          agent.close();
-        };
-        const call = agent.FetchPieces({ archiveId: hex, node: 'worker-1', runId: 'run-1' });
-        const pieces: Buffer[] = [];
-        call.on('data', (piece: Piece__Output) => pieces.push(piece.data));
-        await within(
-          new Promise<void>((resolve, reject) => {
-            call.on('end', resolve);
-            call.on('error', reject);
-          }),
-          'the pieces',
+        const address = await server.start();
+        const outcome = await collectPieces(address, { archiveId: hex, node: 'worker-1', runId: 'run-1' });
+        assert.equal(outcome.error, undefined);
+        assert.deepEqual(
+          outcome.pieces.map((p) => p.index),
+          [...Array(Math.ceil(expected.length / pieceSize)).keys()],
         );
-        assert.ok(Buffer.concat(pieces).equals(expected), 'the agent receives images.tar byte for byte');
+        assert.ok(
+          Buffer.concat(outcome.pieces.map((p) => p.data)).equals(expected),
+          'the agent receives images.tar byte for byte',
+        );
+        await eventually(
+          () => server.stats().nodes['worker-1']?.completed === 1,
+          'the server to count the fetch completed',
+        );
         assert.equal(server.stats().nodes['worker-1']?.bytes, expected.length);
       } finally {
-        client.close();
         await server.stop();
         await bundle?.close();
         await dir.remove();

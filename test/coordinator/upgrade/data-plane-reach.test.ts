@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ArchiveServer } from '../../../coordinator/data-plane/index.js';
 import { unreachableAgents } from '../../../coordinator/upgrade/data-plane-reach.js';
-import type { DataPlaneTls } from '../../../shared/data-plane/index.js';
+import { pingArchiveServer, type DataPlaneTls } from '../../../shared/data-plane/index.js';
 import { makeTestFleetCa } from '../../shared/data-plane/fleet-certs.js';
 
 /** A loopback port nothing listens on (bound, then closed). */
@@ -59,5 +59,26 @@ describe('unreachableAgents over real gRPC on loopback', { timeout: 30_000 }, ()
     );
     assert.equal(failed[1]?.node, 'node-b');
     assert.match(failed[1].message, /agent node-a, not agent node-b/);
+  });
+
+  it('connects to the piece stream port the agent answers with, and names it when it is closed', async () => {
+    const port = await closedPort();
+    const asked: string[] = [];
+    const failed = await unreachableAgents([{ node: 'node-a', grpcAddress: address }], {
+      tls: coordinator,
+      timeoutMs: 2000,
+      // The real agent answers; only the port it names is one nothing listens on (a firewalled port).
+      ping: async (at, options) => {
+        asked.push(at);
+        await pingArchiveServer(at, options);
+        return { pieceStreamPort: port };
+      },
+    });
+    assert.deepEqual(asked, [address]);
+    assert.equal(failed.length, 1, JSON.stringify(failed));
+    assert.match(
+      failed[0]?.message ?? '',
+      new RegExp(`piece stream at 127\\.0\\.0\\.1:${port} does not .*open port ${port} too`),
+    );
   });
 });

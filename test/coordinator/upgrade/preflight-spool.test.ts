@@ -48,7 +48,7 @@ describe('preflight: spool space', { timeout: 10_000 }, () => {
       requiredDiskBytes: 1,
       requiredSpoolBytes,
       // Every data plane answers: this file is about spool space.
-      dataPlane: { tls: undefined, ping: () => Promise.resolve() },
+      dataPlane: { tls: undefined, ping: () => Promise.resolve({}) },
       signal: new AbortController().signal,
       logger: silentLogger(),
     });

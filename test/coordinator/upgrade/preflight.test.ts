@@ -60,7 +60,7 @@ function fakePings(silent: ReadonlySet<string> = new Set()): {
   calls: { address: string; options: PingOptions }[];
 } {
   const calls: { address: string; options: PingOptions }[] = [];
-  const ping = (address: string, options: PingOptions): Promise<unknown> => {
+  const ping = (address: string, options: PingOptions): Promise<{ pieceStreamPort?: number }> => {
     calls.push({ address, options });
     if (!silent.has(address)) return Promise.resolve({});
     const err = Object.assign(new Error(`14 UNAVAILABLE: connect ECONNREFUSED ${address}`), {

@@ -1,57 +1,30 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { credentials, status as GrpcStatus, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  Metadata,
+  status as GrpcStatus,
+  type ChannelCredentials,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import {
   archiveProto,
   ArchiveServer,
-  createArchiveClient,
   DATA_PLANE_SERVER_NAME,
   pingArchiveServer,
   wholeArchivePieces,
   type ArchiveServiceClient,
   type DataPlaneTls,
   type FetchPiecesRequest,
-  type Piece__Output,
 } from '../../../shared/data-plane/index.js';
 import { BufferByteSource } from '../../../shared/tar/index.js';
 import { makeTestFleetCa, type TestFleetCa } from './fleet-certs.js';
-import { within } from './served-archive.js';
+import { assertServiceError, collectPieces, eventually, within } from './served-archive.js';
 
 const PIECE = 64 * 1024;
 const PAYLOAD = randomBytes(PIECE * 3 + 99);
 const ID = 'e'.repeat(64);
-
-interface Outcome {
-  readonly bytes: Buffer;
-  readonly error: ServiceError | undefined;
-}
-
-/** Runs a stream call to its end, keeping its bytes and final error; bounded in time. */
-async function drain(stream: NodeJS.ReadableStream, what: string): Promise<Outcome> {
-  const parts: Buffer[] = [];
-  const done = new Promise<Outcome>((resolve) => {
-    stream.on('data', (m: Piece__Output) => parts.push(m.data));
-    stream.on('error', (error: ServiceError) => {
-      resolve({ bytes: Buffer.concat(parts), error });
-    });
-    stream.on('end', () => {
-      resolve({ bytes: Buffer.concat(parts), error: undefined });
-    });
-  });
-  return within(done, what);
-}
-
-async function withClient<T>(
-  client: ArchiveServiceClient,
-  use: (c: ArchiveServiceClient) => Promise<T>,
-): Promise<T> {
-  try {
-    return await use(client);
-  } finally {
-    client.close();
-  }
-}
 
 const piecesRequest = (node: string): FetchPiecesRequest => ({ archiveId: ID, node, runId: 'r1' });
 
@@ -59,6 +32,27 @@ const piecesRequest = (node: string): FetchPiecesRequest => ({ archiveId: ID, no
 function rawClient(address: string, creds: ChannelCredentials): ArchiveServiceClient {
   const { ArchiveService } = archiveProto();
   return new ArchiveService(address, creds, { 'grpc.ssl_target_name_override': DATA_PLANE_SERVER_NAME });
+}
+
+/** One OpenPieceStream call with `creds`, bounded in time: the ServiceError it ended with, or its ticket. */
+async function openWith(
+  address: string,
+  creds: ChannelCredentials,
+  request: FetchPiecesRequest,
+): Promise<{ readonly error: ServiceError | null; readonly ticket: Buffer | undefined }> {
+  const client = rawClient(address, creds);
+  try {
+    return await within(
+      new Promise((resolve) => {
+        client.openPieceStream(request, new Metadata(), { deadline: Date.now() + 8000 }, (error, reply) => {
+          resolve({ error, ticket: reply?.ticket });
+        });
+      }),
+      'OpenPieceStream',
+    );
+  } finally {
+    client.close();
+  }
 }
 
 describe('ArchiveServer over mutual TLS', { timeout: 60_000 }, () => {
@@ -82,16 +76,18 @@ describe('ArchiveServer over mutual TLS', { timeout: 60_000 }, () => {
     await server.stop();
   });
 
-  const asNode1 = (): ArchiveServiceClient =>
-    createArchiveClient(address, { tls: node1, expectedPeer: 'coordinator' });
-
   it('serves pieces to an allowed node that proves its identity, and answers Ping', async () => {
-    const pieces = await withClient(asNode1(), (c) =>
-      drain(c.FetchPieces(piecesRequest('node-1')), 'pieces'),
-    );
+    const pieces = await collectPieces(address, piecesRequest('node-1'), {
+      tls: node1,
+      expectedPeer: 'coordinator',
+    });
     assert.equal(pieces.error, undefined);
-    assert.deepEqual(pieces.bytes, PAYLOAD);
-    assert.equal(server.stats().nodes['node-1']?.completed, 1);
+    assert.deepEqual(
+      pieces.pieces.map((p) => p.index),
+      [0, 1, 2, 3],
+    );
+    assert.deepEqual(Buffer.concat(pieces.pieces.map((p) => p.data)), PAYLOAD);
+    await eventually(() => server.stats().nodes['node-1']?.completed === 1, 'the fetch to complete');
     // Ping is open to any fleet identity, allowed to fetch or not.
     const reply = await pingArchiveServer(address, {
       tls: node2,
@@ -99,71 +95,78 @@ describe('ArchiveServer over mutual TLS', { timeout: 60_000 }, () => {
       timeoutMs: 5000,
     });
     assert.equal(reply.archiveCount, 1);
+    assert.ok(reply.pieceStreamPort > 0, `piece stream port ${reply.pieceStreamPort}`);
   });
 
   it('refuses the TLS handshake to a client without a certificate, or with one from another CA', async () => {
-    const noCert = await withClient(
-      rawClient(
-        address,
-        credentials.createSsl(Buffer.from(fleet.caPem), null, null, {
-          checkServerIdentity: () => undefined,
-        }),
-      ),
-      (c) => drain(c.FetchPieces(piecesRequest('node-1')), 'no-cert fetch'),
+    const noCert = await openWith(
+      address,
+      credentials.createSsl(Buffer.from(fleet.caPem), null, null, {
+        checkServerIdentity: () => undefined,
+      }),
+      piecesRequest('node-1'),
     );
     assert.equal(noCert.error?.code, GrpcStatus.UNAVAILABLE, noCert.error?.details);
     assert.match(noCert.error.details, /certificate required/);
-    assert.equal(noCert.bytes.length, 0);
+    assert.equal(noCert.ticket, undefined);
 
     const foreign = await (await makeTestFleetCa('other-fleet')).tls('node-1');
-    const impostor = await withClient(
-      rawClient(
-        address,
-        credentials.createSsl(Buffer.from(fleet.caPem), Buffer.from(foreign.key), Buffer.from(foreign.cert), {
-          checkServerIdentity: () => undefined,
-        }),
-      ),
-      (c) => drain(c.FetchPieces(piecesRequest('node-1')), 'foreign-CA fetch'),
+    const impostor = await openWith(
+      address,
+      credentials.createSsl(Buffer.from(fleet.caPem), Buffer.from(foreign.key), Buffer.from(foreign.cert), {
+        checkServerIdentity: () => undefined,
+      }),
+      piecesRequest('node-1'),
     );
     assert.equal(impostor.error?.code, GrpcStatus.UNAVAILABLE, impostor.error?.details);
-    assert.equal(impostor.bytes.length, 0);
+    assert.equal(impostor.ticket, undefined);
 
-    const plaintext = await withClient(createArchiveClient(address), (c) =>
-      drain(c.FetchPieces(piecesRequest('node-1')), 'plaintext fetch'),
-    );
-    assert.equal(plaintext.error?.code, GrpcStatus.UNAVAILABLE, plaintext.error?.details);
+    // The receiver's own client, with that certificate (trusting this fleet's CA for the server).
+    const foreignFetch = await collectPieces(address, piecesRequest('node-1'), {
+      tls: { ca: fleet.caPem, cert: foreign.cert, key: foreign.key },
+      expectedPeer: 'coordinator',
+    });
+    assertServiceError(foreignFetch.error, GrpcStatus.UNAVAILABLE);
+    assert.equal(foreignFetch.pieces.length, 0);
+
+    const plaintext = await collectPieces(address, piecesRequest('node-1'));
+    assertServiceError(plaintext.error, GrpcStatus.UNAVAILABLE);
+    assert.equal(plaintext.pieces.length, 0);
     await assert.rejects(pingArchiveServer(address, { timeoutMs: 3000 }));
   });
 
   it('answers PERMISSION_DENIED to an enrolled node that is not allowed, naming it and the archive', async () => {
     const refusedBefore = server.stats().refused['agent node-2'] ?? 0;
-    const client = (): ArchiveServiceClient =>
-      createArchiveClient(address, { tls: node2, expectedPeer: 'coordinator' });
-    const pieces = await withClient(client(), (c) => drain(c.FetchPieces(piecesRequest('node-2')), 'pieces'));
-    assert.equal(pieces.error?.code, GrpcStatus.PERMISSION_DENIED);
-    assert.match(pieces.error.details, new RegExp(`agent node-2 .*archive ${ID}`));
-    assert.equal(pieces.bytes.length, 0);
+    const pieces = await collectPieces(address, piecesRequest('node-2'), {
+      tls: node2,
+      expectedPeer: 'coordinator',
+    });
+    const denied = assertServiceError(pieces.error, GrpcStatus.PERMISSION_DENIED);
+    assert.match(denied.details, new RegExp(`agent node-2 .*archive ${ID}`));
+    assert.equal(pieces.pieces.length, 0);
     assert.equal(server.stats().refused['agent node-2'], refusedBefore + 1);
     assert.equal(server.stats().nodes['node-2'], undefined, 'a refused call streams nothing');
   });
 
   it("answers PERMISSION_DENIED to a request naming another node than the certificate's", async () => {
-    const client = (): ArchiveServiceClient =>
-      createArchiveClient(address, { tls: node2, expectedPeer: 'coordinator' });
-    const pieces = await withClient(client(), (c) => drain(c.FetchPieces(piecesRequest('node-1')), 'pieces'));
-    assert.equal(pieces.error?.code, GrpcStatus.PERMISSION_DENIED);
-    assert.match(pieces.error.details, /agent node-2 .*"node-1"/);
-    assert.equal(pieces.bytes.length, 0);
+    const pieces = await collectPieces(address, piecesRequest('node-1'), {
+      tls: node2,
+      expectedPeer: 'coordinator',
+    });
+    const denied = assertServiceError(pieces.error, GrpcStatus.PERMISSION_DENIED);
+    assert.match(denied.details, /agent node-2 .*"node-1"/);
+    assert.equal(pieces.pieces.length, 0);
   });
 
   it('refuses a fleet certificate without an airlift identity, even for Ping', async () => {
     const nats = await fleet.anonymous();
-    const pieces = await withClient(
-      createArchiveClient(address, { tls: nats, expectedPeer: 'coordinator' }),
-      (c) => drain(c.FetchPieces(piecesRequest('node-1')), 'pieces'),
-    );
-    assert.equal(pieces.error?.code, GrpcStatus.PERMISSION_DENIED);
-    assert.match(pieces.error.details, /without an airlift identity/);
+    const pieces = await collectPieces(address, piecesRequest('node-1'), {
+      tls: nats,
+      expectedPeer: 'coordinator',
+    });
+    const denied = assertServiceError(pieces.error, GrpcStatus.PERMISSION_DENIED);
+    assert.match(denied.details, /without an airlift identity/);
+    assert.equal(pieces.pieces.length, 0);
     await assert.rejects(pingArchiveServer(address, { tls: nats, timeoutMs: 5000 }), (err: ServiceError) => {
       assert.equal(err.code, GrpcStatus.PERMISSION_DENIED);
       return true;
@@ -179,6 +182,13 @@ describe('ArchiveServer over mutual TLS', { timeout: 60_000 }, () => {
         return true;
       },
     );
+    const pieces = await collectPieces(address, piecesRequest('node-1'), {
+      tls: node1,
+      expectedPeer: 'node-3',
+    });
+    const refused = assertServiceError(pieces.error, GrpcStatus.UNAVAILABLE);
+    assert.match(refused.details, /coordinator, not agent node-3/);
+    assert.equal(pieces.pieces.length, 0);
   });
 
   it("refuses to register an archive for 'anyone' on a TLS server", () => {

@@ -1,55 +1,61 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   ArchiveServer,
-  createArchiveClient,
+  fetchPieces,
   pingArchiveServer,
-  type FetchPiecesRequest,
+  type FramedPiece,
   type PieceSource,
-  type Piece__Output,
 } from '../../../shared/data-plane/index.js';
 import { DataPlaneListenError, ErrorCode } from '../../../shared/errors/index.js';
 import { AIRLIFT_VERSION } from '../../../shared/version.js';
 import { assertAirliftError, rejectionOf } from '../../helpers/airlift-error-assertions.js';
-import { eventually, serveArchive, within } from './served-archive.js';
+import { capturedLogger } from '../bus/bus-test-kit.js';
+import { assertServiceError, collectPieces, eventually, serveArchive, within } from './served-archive.js';
 
 const TIMEOUT = { timeout: 20_000 };
 const KiB = 1024;
 const MiB = 1 << 20;
 const ANYONE = { kind: 'anyone' } as const;
 
-interface PiecesOutcome {
-  readonly pieces: Piece__Output[];
-  readonly error: ServiceError | undefined;
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+function accepts(port: number): Promise<boolean> {
+  return within(
+    new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => {
+        resolve(false);
+      });
+    }),
+    `a connection to port ${port}`,
+  );
 }
 
-/** Runs one raw FetchPieces to the end and keeps every message and the final error, if any. */
-async function rawFetchPieces(address: string, request: FetchPiecesRequest): Promise<PiecesOutcome> {
-  const client = createArchiveClient(address);
-  try {
-    const outcome = new Promise<PiecesOutcome>((resolve) => {
-      const pieces: Piece__Output[] = [];
-      const call = client.FetchPieces(request);
-      call.on('data', (piece: Piece__Output) => pieces.push(piece));
-      call.on('error', (error: ServiceError) => {
-        resolve({ pieces, error });
-      });
-      call.on('end', () => {
-        resolve({ pieces, error: undefined });
-      });
-    });
-    return await within(outcome, `FetchPieces of ${request.archiveId ?? ''}`);
-  } finally {
-    client.close();
-  }
+/** A loopback TCP server holding a port, so that the ArchiveServer cannot bind it. */
+async function blockPort(): Promise<{ readonly port: number; close(): Promise<void> }> {
+  const blocker: Server = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (blocker.address() as { port: number }).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        blocker.close(() => {
+          resolve();
+        });
+      }),
+  };
 }
 
 describe('ArchiveServer', () => {
   it(
-    'binds a free loopback port and answers Ping with version, clock and archive count',
+    'binds a free loopback port and answers Ping with version, clock, archive count and piece stream port',
     TIMEOUT,
     async () => {
       const server = new ArchiveServer();
@@ -65,6 +71,10 @@ describe('ArchiveServer', () => {
         assert.equal(reply.version, AIRLIFT_VERSION);
         assert.ok(reply.timeUnixMs >= before && reply.timeUnixMs <= Date.now(), String(reply.timeUnixMs));
         assert.equal(reply.archiveCount, 1);
+        const grpcPort = Number(address.split(':')[1]);
+        assert.ok(reply.pieceStreamPort > 0, `piece stream port ${reply.pieceStreamPort}`);
+        assert.notEqual(reply.pieceStreamPort, grpcPort, 'the piece stream is a listener of its own');
+        assert.equal(await accepts(reply.pieceStreamPort), true, 'the piece stream listens');
       } finally {
         await server.stop();
       }
@@ -79,7 +89,7 @@ describe('ArchiveServer', () => {
       const { payload, pieceSize } = served;
       const count = Math.ceil(payload.length / pieceSize);
       try {
-        const whole = await rawFetchPieces(served.address, { archiveId: served.id, node: 'n1', runId: 'r1' });
+        const whole = await collectPieces(served.address, { archiveId: served.id, node: 'n1', runId: 'r1' });
         assert.equal(whole.error, undefined);
         assert.deepEqual(
           whole.pieces.map((p) => p.index),
@@ -87,7 +97,7 @@ describe('ArchiveServer', () => {
         );
         assert.deepEqual(Buffer.concat(whole.pieces.map((p) => p.data)), payload);
 
-        const tail = await rawFetchPieces(served.address, { archiveId: served.id, fromPiece: count - 2 });
+        const tail = await collectPieces(served.address, { archiveId: served.id, fromPiece: count - 2 });
         assert.equal(tail.error, undefined);
         assert.deepEqual(
           tail.pieces.map((p) => p.index),
@@ -98,7 +108,7 @@ describe('ArchiveServer', () => {
           payload.subarray((count - 2) * pieceSize),
         );
 
-        const stripe = await rawFetchPieces(served.address, {
+        const stripe = await collectPieces(served.address, {
           archiveId: served.id,
           fromPiece: 1,
           stride: 2,
@@ -110,11 +120,15 @@ describe('ArchiveServer', () => {
         );
         assert.deepEqual(stripe.pieces[0]?.data, payload.subarray(pieceSize, 2 * pieceSize));
 
+        await eventually(
+          () => served.server.stats().activeFetches === 0,
+          'the server to see every stream end',
+        );
         const stats = served.server.stats();
-        assert.equal(stats.activeFetches, 0);
         assert.equal(stats.nodes.n1?.bytes, payload.length);
         assert.equal(stats.nodes.n1.completed, 1);
         assert.equal(stats.nodes['(anonymous)']?.fetches, 2);
+        assert.equal(stats.nodes['(anonymous)'].completed, 2);
       } finally {
         await served.close();
       }
@@ -128,16 +142,19 @@ describe('ArchiveServer', () => {
       const served = await serveArchive(randomBytes(4096), {}, ANYONE, 16 * KiB);
       try {
         const unknown = 'f'.repeat(64);
-        const missing = await rawFetchPieces(served.address, { archiveId: unknown });
-        assert.equal(missing.error?.code, GrpcStatus.NOT_FOUND);
-        assert.match(missing.error.details, new RegExp(unknown));
+        const missing = await collectPieces(served.address, { archiveId: unknown });
+        assert.equal(missing.pieces.length, 0);
+        const notFound = assertServiceError(missing.error, GrpcStatus.NOT_FOUND);
+        assert.match(notFound.details, new RegExp(unknown));
+        assert.match(notFound.message, new RegExp(unknown), 'the message carries the details');
 
-        const past = await rawFetchPieces(served.address, { archiveId: served.id, fromPiece: 1 });
-        assert.equal(past.error?.code, GrpcStatus.OUT_OF_RANGE);
-        assert.match(past.error.details, /last piece \(0\)/);
+        const past = await collectPieces(served.address, { archiveId: served.id, fromPiece: 1 });
+        assert.equal(past.pieces.length, 0);
+        assert.match(assertServiceError(past.error, GrpcStatus.OUT_OF_RANGE).details, /last piece \(0\)/);
 
-        const bad = await rawFetchPieces(served.address, { archiveId: '../etc/passwd' });
-        assert.equal(bad.error?.code, GrpcStatus.INVALID_ARGUMENT);
+        const bad = await collectPieces(served.address, { archiveId: '../etc/passwd' });
+        assert.equal(bad.pieces.length, 0);
+        assertServiceError(bad.error, GrpcStatus.INVALID_ARGUMENT);
         assert.deepEqual(served.server.stats().nodes, {}, 'refused requests stream nothing');
       } finally {
         await served.close();
@@ -145,20 +162,32 @@ describe('ArchiveServer', () => {
     },
   );
 
-  it('answers INTERNAL, naming the piece, when a piece cannot be read', TIMEOUT, async () => {
-    const server = new ArchiveServer();
+  it('drops the stream, logging the piece, when a piece cannot be read', TIMEOUT, async () => {
+    const { logger, text } = capturedLogger();
+    const server = new ArchiveServer({ logger });
     try {
       const failing: PieceSource = {
         pieceCount: 3,
         piece: (index) =>
-          index === 0 ? Promise.resolve(Buffer.alloc(10)) : Promise.reject(new Error('EIO: disk gone')),
+          index === 0 ? Promise.resolve(Buffer.alloc(10, 7)) : Promise.reject(new Error('EIO: disk gone')),
       };
       server.registerPieces('1'.repeat(64), failing, ANYONE);
       const address = await server.start();
-      const outcome = await rawFetchPieces(address, { archiveId: '1'.repeat(64), node: 'n1' });
-      assert.equal(outcome.error?.code, GrpcStatus.INTERNAL);
-      assert.match(outcome.error.details, /piece 1 .*EIO: disk gone/);
-      assert.equal(server.stats().nodes.n1?.failed, 1);
+      const outcome = await collectPieces(address, { archiveId: '1'.repeat(64), node: 'n1' });
+      // The receiver sees the stream end short of the pieces it asked for, and moves to another source.
+      assert.deepEqual(
+        outcome.pieces.map((p) => p.index),
+        [0],
+        `pieces before the failed read only (error: ${String(outcome.error)})`,
+      );
+      assert.deepEqual(outcome.pieces[0]?.data, Buffer.alloc(10, 7));
+      await eventually(() => server.stats().nodes.n1?.failed === 1, 'the fetch to count as failed');
+      const failure = text()
+        .split('\n')
+        .find((line) => line.includes('reading a piece failed'));
+      assert.ok(failure !== undefined, text());
+      assert.match(failure, /"index":1\b/);
+      assert.match(failure, /EIO: disk gone/);
     } finally {
       await server.stop();
     }
@@ -169,8 +198,9 @@ describe('ArchiveServer', () => {
     try {
       assert.equal(served.server.unregister(served.id), true);
       assert.equal(served.server.unregister(served.id), false);
-      const outcome = await rawFetchPieces(served.address, { archiveId: served.id });
-      assert.equal(outcome.error?.code, GrpcStatus.NOT_FOUND);
+      const outcome = await collectPieces(served.address, { archiveId: served.id });
+      assertServiceError(outcome.error, GrpcStatus.NOT_FOUND);
+      assert.equal(outcome.pieces.length, 0);
     } finally {
       await served.close();
     }
@@ -184,59 +214,90 @@ describe('ArchiveServer', () => {
 
     const server = new ArchiveServer();
     const address = await server.start();
+    const { pieceStreamPort } = await pingArchiveServer(address, { timeoutMs: 2000 });
     await Promise.all([server.stop(), server.stop()]);
     await server.stop();
     await assert.rejects(pingArchiveServer(address, { timeoutMs: 2000 }));
+    assert.equal(await accepts(pieceStreamPort), false, 'the piece stream stopped listening too');
   });
 
   it('stop() cuts off a fetch stalled by its client after the grace period', TIMEOUT, async () => {
     const served = await serveArchive(randomBytes(64 * MiB), { shutdownGraceMs: 200 });
-    const client = createArchiveClient(served.address);
+    const pieceCount = Math.ceil(served.payload.length / served.pieceSize);
+    const stop = new AbortController();
+    const pieces = fetchPieces(
+      served.address,
+      { archiveId: served.id, node: 'stalled' },
+      { signal: stop.signal },
+    );
     try {
-      const call = client.FetchPieces({ archiveId: served.id, node: 'stalled' });
-      const failed = new Promise<ServiceError>((resolve) => call.on('error', resolve));
-      // Pause once flowing: grpc-js queues messages without limit on a call that was never read.
-      await within(
-        new Promise<void>((resolve) => {
-          call.once('data', () => {
-            call.pause();
-            resolve();
-          });
-        }),
-        'the first piece',
+      // Take one piece, then read no more: the socket's buffers fill and the server waits for drain.
+      const first = await within(pieces.next(), 'the first piece');
+      if (first.done === true) assert.fail('the stream ended before its first piece');
+      await eventually(
+        () => served.server.stats().activeFetches === 1,
+        'the server to be streaming the fetch',
       );
       const started = Date.now();
       await served.server.stop();
       assert.ok(Date.now() - started < 5000, 'stop() is bounded by the grace period');
-      call.resume();
-      const error = await within(failed, 'the client to see the call cut off');
-      assert.notEqual(error.code, GrpcStatus.OK);
       await eventually(() => served.server.stats().activeFetches === 0, 'the fetch to be cut off');
+      // Reading again, the client gets what was already on its way, then the stream ends short or breaks.
+      const received: FramedPiece[] = [first.value];
+      let broke: unknown;
+      try {
+        for (;;) {
+          const next = await within(pieces.next(), 'the cut-off stream to end');
+          if (next.done === true) break;
+          received.push(next.value);
+        }
+      } catch (err) {
+        broke = err;
+      }
+      assert.ok(
+        received.length < pieceCount,
+        `the stream was cut off: ${received.length} of ${pieceCount} pieces (${String(broke)})`,
+      );
       const stalled = served.server.stats().nodes.stalled;
       assert.equal(stalled?.cancelled, 1);
+      assert.equal(stalled.completed, 0);
       assert.ok(stalled.bytes < 64 * MiB, `served ${stalled.bytes} bytes`);
     } finally {
-      client.close();
+      stop.abort(new Error('test over'));
+      await pieces.return(undefined).catch(() => undefined);
       await served.close();
     }
   });
 
   it('reports a port already in use as DataPlaneListenError', TIMEOUT, async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const server = new ArchiveServer({
-      address: `127.0.0.1:${String((blocker.address() as { port: number }).port)}`,
-    });
+    const blocker = await blockPort();
+    const server = new ArchiveServer({ address: `127.0.0.1:${String(blocker.port)}` });
     try {
       const err = await rejectionOf(server.start());
       assertAirliftError(err, DataPlaneListenError, ErrorCode.DataPlaneListenFailed, ['127.0.0.1:']);
     } finally {
       await server.stop();
-      await new Promise<void>((resolve) => {
-        blocker.close(() => {
-          resolve();
-        });
-      });
+      await blocker.close();
     }
   });
+
+  it(
+    'reports a piece stream port already in use as DataPlaneListenError naming it, and stops gRPC',
+    TIMEOUT,
+    async () => {
+      const blocker = await blockPort();
+      const streamAddress = `127.0.0.1:${String(blocker.port)}`;
+      const server = new ArchiveServer({ streamAddress });
+      try {
+        const err = await rejectionOf(server.start());
+        assertAirliftError(err, DataPlaneListenError, ErrorCode.DataPlaneListenFailed, [streamAddress]);
+        const grpcAddress = server.address;
+        assert.ok(grpcAddress !== undefined, 'gRPC had bound before the piece stream failed');
+        await assert.rejects(pingArchiveServer(grpcAddress, { timeoutMs: 2000 }));
+      } finally {
+        await server.stop();
+        await blocker.close();
+      }
+    },
+  );
 });

@@ -2,11 +2,17 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import assert from 'node:assert/strict';
+import type { ServiceError } from '@grpc/grpc-js';
 import {
   ArchiveServer,
+  fetchPieces,
   wholeArchivePieces,
   type ArchiveAccess,
   type ArchiveServerOptions,
+  type FetchPiecesOptions,
+  type FetchPiecesRequest,
+  type FramedPiece,
 } from '../../../shared/data-plane/index.js';
 import { FileByteSource } from '../../../shared/tar/index.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -83,4 +89,48 @@ export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 1
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** How one fetchPieces ran: every piece it yielded, and what it threw, if anything. */
+export interface PiecesOutcome {
+  readonly pieces: FramedPiece[];
+  readonly error: unknown;
+}
+
+/**
+ * Runs fetchPieces to its end, keeping every piece and the error it threw; bounded in time (the fetch
+ * is aborted when `timeoutMs` runs out, and the test fails).
+ */
+export async function collectPieces(
+  address: string,
+  request: FetchPiecesRequest,
+  options: Omit<FetchPiecesOptions, 'signal'> = {},
+  timeoutMs = 10_000,
+): Promise<PiecesOutcome> {
+  const stop = new AbortController();
+  const pieces: FramedPiece[] = [];
+  const run = (async (): Promise<PiecesOutcome> => {
+    try {
+      for await (const piece of fetchPieces(address, request, { ...options, signal: stop.signal })) {
+        pieces.push(piece);
+      }
+      return { pieces, error: undefined };
+    } catch (error) {
+      return { pieces, error };
+    }
+  })();
+  try {
+    return await within(run, `the pieces of ${request.archiveId ?? '(no id)'} from ${address}`, timeoutMs);
+  } finally {
+    stop.abort(new Error('collectPieces: gave up waiting'));
+  }
+}
+
+/** Asserts `error` is a gRPC ServiceError (an OpenPieceStream refusal) with status `code`, and returns it. */
+export function assertServiceError(error: unknown, code: number): ServiceError {
+  assert.ok(error instanceof Error, `expected a gRPC error with status ${code}, got ${String(error)}`);
+  const { code: actual, details } = error as Partial<ServiceError>;
+  assert.equal(actual, code, `status ${String(actual)}: ${error.message}`);
+  assert.equal(typeof details, 'string', 'a ServiceError carries its details');
+  return error as ServiceError;
 }

@@ -7,9 +7,9 @@ import type {
   FetchPiecesRequest__Output as _airlift_data_v1_FetchPiecesRequest__Output,
 } from '../../../airlift/data/v1/FetchPiecesRequest.js';
 import type {
-  Piece as _airlift_data_v1_Piece,
-  Piece__Output as _airlift_data_v1_Piece__Output,
-} from '../../../airlift/data/v1/Piece.js';
+  PieceStreamTicket as _airlift_data_v1_PieceStreamTicket,
+  PieceStreamTicket__Output as _airlift_data_v1_PieceStreamTicket__Output,
+} from '../../../airlift/data/v1/PieceStreamTicket.js';
 import type {
   PingReply as _airlift_data_v1_PingReply,
   PingReply__Output as _airlift_data_v1_PingReply__Output,
@@ -24,35 +24,59 @@ import type {
  */
 export interface ArchiveServiceClient extends grpc.Client {
   /**
-   * Streams whole pieces of an archive in index order from `from_piece`, each as soon as the
-   * server holds it: a peer still receiving the archive forwards pieces while they arrive
-   * (a pipelined chain or tree). The receiver checks every piece against the manifest's digest.
-   * Unknown archive: NOT_FOUND. from_piece past the end: OUT_OF_RANGE.
+   * Admits a fetch of whole pieces of an archive in index order from `from_piece`, and answers where
+   * to read them: the piece stream sends each piece as soon as the server holds it, so a peer still
+   * receiving the archive forwards pieces while they arrive (a pipelined chain or tree). The receiver
+   * checks every piece against the manifest's digest.
+   * Unknown archive: NOT_FOUND. from_piece past the end: OUT_OF_RANGE. Not this caller's: PERMISSION_DENIED.
    */
-  FetchPieces(
+  OpenPieceStream(
     argument: _airlift_data_v1_FetchPiecesRequest,
     metadata: grpc.Metadata,
-    options?: grpc.CallOptions,
-  ): grpc.ClientReadableStream<_airlift_data_v1_Piece__Output>;
-  FetchPieces(
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_airlift_data_v1_PieceStreamTicket__Output>,
+  ): grpc.ClientUnaryCall;
+  OpenPieceStream(
     argument: _airlift_data_v1_FetchPiecesRequest,
-    options?: grpc.CallOptions,
-  ): grpc.ClientReadableStream<_airlift_data_v1_Piece__Output>;
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_airlift_data_v1_PieceStreamTicket__Output>,
+  ): grpc.ClientUnaryCall;
+  OpenPieceStream(
+    argument: _airlift_data_v1_FetchPiecesRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_airlift_data_v1_PieceStreamTicket__Output>,
+  ): grpc.ClientUnaryCall;
+  OpenPieceStream(
+    argument: _airlift_data_v1_FetchPiecesRequest,
+    callback: grpc.requestCallback<_airlift_data_v1_PieceStreamTicket__Output>,
+  ): grpc.ClientUnaryCall;
   /**
-   * Streams whole pieces of an archive in index order from `from_piece`, each as soon as the
-   * server holds it: a peer still receiving the archive forwards pieces while they arrive
-   * (a pipelined chain or tree). The receiver checks every piece against the manifest's digest.
-   * Unknown archive: NOT_FOUND. from_piece past the end: OUT_OF_RANGE.
+   * Admits a fetch of whole pieces of an archive in index order from `from_piece`, and answers where
+   * to read them: the piece stream sends each piece as soon as the server holds it, so a peer still
+   * receiving the archive forwards pieces while they arrive (a pipelined chain or tree). The receiver
+   * checks every piece against the manifest's digest.
+   * Unknown archive: NOT_FOUND. from_piece past the end: OUT_OF_RANGE. Not this caller's: PERMISSION_DENIED.
    */
-  fetchPieces(
+  openPieceStream(
     argument: _airlift_data_v1_FetchPiecesRequest,
     metadata: grpc.Metadata,
-    options?: grpc.CallOptions,
-  ): grpc.ClientReadableStream<_airlift_data_v1_Piece__Output>;
-  fetchPieces(
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_airlift_data_v1_PieceStreamTicket__Output>,
+  ): grpc.ClientUnaryCall;
+  openPieceStream(
     argument: _airlift_data_v1_FetchPiecesRequest,
-    options?: grpc.CallOptions,
-  ): grpc.ClientReadableStream<_airlift_data_v1_Piece__Output>;
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_airlift_data_v1_PieceStreamTicket__Output>,
+  ): grpc.ClientUnaryCall;
+  openPieceStream(
+    argument: _airlift_data_v1_FetchPiecesRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_airlift_data_v1_PieceStreamTicket__Output>,
+  ): grpc.ClientUnaryCall;
+  openPieceStream(
+    argument: _airlift_data_v1_FetchPiecesRequest,
+    callback: grpc.requestCallback<_airlift_data_v1_PieceStreamTicket__Output>,
+  ): grpc.ClientUnaryCall;
 
   /**
    * Liveness and version of the serving side; cheap, touches no archive.
@@ -107,14 +131,15 @@ export interface ArchiveServiceClient extends grpc.Client {
  */
 export interface ArchiveServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
-   * Streams whole pieces of an archive in index order from `from_piece`, each as soon as the
-   * server holds it: a peer still receiving the archive forwards pieces while they arrive
-   * (a pipelined chain or tree). The receiver checks every piece against the manifest's digest.
-   * Unknown archive: NOT_FOUND. from_piece past the end: OUT_OF_RANGE.
+   * Admits a fetch of whole pieces of an archive in index order from `from_piece`, and answers where
+   * to read them: the piece stream sends each piece as soon as the server holds it, so a peer still
+   * receiving the archive forwards pieces while they arrive (a pipelined chain or tree). The receiver
+   * checks every piece against the manifest's digest.
+   * Unknown archive: NOT_FOUND. from_piece past the end: OUT_OF_RANGE. Not this caller's: PERMISSION_DENIED.
    */
-  FetchPieces: grpc.handleServerStreamingCall<
+  OpenPieceStream: grpc.handleUnaryCall<
     _airlift_data_v1_FetchPiecesRequest__Output,
-    _airlift_data_v1_Piece
+    _airlift_data_v1_PieceStreamTicket
   >;
 
   /**
@@ -124,11 +149,11 @@ export interface ArchiveServiceHandlers extends grpc.UntypedServiceImplementatio
 }
 
 export interface ArchiveServiceDefinition extends grpc.ServiceDefinition {
-  FetchPieces: MethodDefinition<
+  OpenPieceStream: MethodDefinition<
     _airlift_data_v1_FetchPiecesRequest,
-    _airlift_data_v1_Piece,
+    _airlift_data_v1_PieceStreamTicket,
     _airlift_data_v1_FetchPiecesRequest__Output,
-    _airlift_data_v1_Piece__Output
+    _airlift_data_v1_PieceStreamTicket__Output
   >;
   Ping: MethodDefinition<
     _airlift_data_v1_PingRequest,

@@ -15,6 +15,10 @@ export interface PingReply {
    * How many archives the server serves right now.
    */
   archiveCount?: number;
+  /**
+   * The piece stream's port: preflight checks it is reachable too.
+   */
+  pieceStreamPort?: number;
 }
 
 export interface PingReply__Output {
@@ -30,4 +34,8 @@ export interface PingReply__Output {
    * How many archives the server serves right now.
    */
   archiveCount: number;
+  /**
+   * The piece stream's port: preflight checks it is reachable too.
+   */
+  pieceStreamPort: number;
 }
