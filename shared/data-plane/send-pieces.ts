@@ -43,6 +43,8 @@ export async function sendPieces(
       socket.cork();
       socket.write(frameHeader(index, data.length));
       socket.write(data, (err) => {
+        // Called once the socket is done with the bytes, also when it failed or was destroyed.
+        fetch.source.release?.(data);
         if (err === undefined || err === null) ctx.stats.sent(who, data.length);
       });
       socket.uncork();

@@ -9,6 +9,12 @@ export interface ByteSource {
   readonly size: number;
   /** Reads up to `length` bytes at `offset`; fewer only at the end of the source. */
   read(offset: number, length: number): Promise<Buffer>;
+  /**
+   * Reads like read(), into `target` (from its start) when the bytes must be copied anyway, so a caller
+   * can reuse its buffers: a fresh multi-MiB buffer per read costs more in page faults than the read.
+   * Resolves to the bytes read, which need not lie in `target` (a source in memory returns a view).
+   */
+  readInto?(target: Buffer, offset: number, length: number): Promise<Buffer>;
   /** A sequential stream of `[offset, offset+length)`, never buffering the whole range. */
   stream(offset?: number, length?: number): Readable;
   /** A view of `[offset, offset+length)` of this source. */
@@ -37,7 +43,13 @@ export class FileByteSource implements ByteSource {
   }
 
   async read(offset: number, length: number): Promise<Buffer> {
-    return readAt(this.handle, offset, Math.max(0, Math.min(length, this.size - offset)));
+    const wanted = Math.max(0, Math.min(length, this.size - offset));
+    return readAt(this.handle, Buffer.alloc(wanted), offset);
+  }
+
+  async readInto(target: Buffer, offset: number, length: number): Promise<Buffer> {
+    const wanted = Math.max(0, Math.min(length, this.size - offset, target.length));
+    return readAt(this.handle, target.subarray(0, wanted), offset);
   }
 
   stream(offset = 0, length = this.size - offset): Readable {
@@ -73,6 +85,13 @@ class SliceByteSource implements ByteSource {
     return this.parent.read(this.base + offset, Math.max(0, Math.min(length, this.size - offset)));
   }
 
+  readInto(target: Buffer, offset: number, length: number): Promise<Buffer> {
+    const wanted = Math.max(0, Math.min(length, this.size - offset));
+    return this.parent.readInto === undefined
+      ? this.parent.read(this.base + offset, wanted)
+      : this.parent.readInto(target, this.base + offset, wanted);
+  }
+
   stream(offset = 0, length = this.size - offset): Readable {
     return this.parent.stream(this.base + offset, Math.min(length, this.size - offset));
   }
@@ -106,8 +125,9 @@ export class BufferByteSource implements ByteSource {
   }
 }
 
-async function readAt(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
+/** Fills `buffer` from `offset`; the part filled (all of it, unless the file ends first). */
+async function readAt(handle: FileHandle, buffer: Buffer, offset: number): Promise<Buffer> {
+  const { length } = buffer;
   let done = 0;
   while (done < length) {
     const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);

@@ -53,6 +53,25 @@ describe('ByteSource', () => {
     assert.equal(openFdCount(), before);
   });
 
+  it("FileByteSource.readInto fills the caller's buffer from its start, and a slice reads into it too", async () => {
+    const path = join(dir(), 'into.bin');
+    await writeFile(path, BYTES);
+    const source = await FileByteSource.open(path);
+    try {
+      const target = Buffer.alloc(4096, 0xee);
+      const read = await source.readInto(target, 10, 100);
+      assert.equal(read.buffer, target.buffer, "the bytes are in the caller's buffer");
+      assert.deepEqual(read, BYTES.subarray(10, 110));
+      assert.equal(target[100], 0xee, 'nothing past what was asked');
+      const tail = await source.readInto(target, BYTES.length - 5, 4096);
+      assert.deepEqual(tail, BYTES.subarray(BYTES.length - 5), 'short only at the end');
+      const slice = source.slice(2000, 3000, 'slice');
+      assert.deepEqual(await slice.readInto?.(target, 2990, 100), BYTES.subarray(4990, 5000));
+    } finally {
+      await source.close();
+    }
+  });
+
   it('FileByteSource.open passes the fs error on for a missing file', async () => {
     await assert.rejects(FileByteSource.open(join(dir(), 'absent')), { code: 'ENOENT' });
   });
