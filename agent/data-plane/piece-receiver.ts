@@ -10,8 +10,11 @@ import { AirliftError, isDiskError, SpoolWriteError } from '../../shared/errors/
 export interface PieceTarget {
   readonly complete: boolean;
   has(index: number): boolean;
-  /** Stores a piece after checking its sha256; rejects (and stores nothing) when it does not match. */
-  write(index: number, data: Buffer): Promise<void>;
+  /**
+   * Stores a piece after checking its sha256; rejects (and stores nothing) when it does not match.
+   * `handOver`: the caller never touches `data` again, so the target may keep it instead of a copy.
+   */
+  write(index: number, data: Buffer, handOver?: boolean): Promise<void>;
   missing(): number[];
   /** Resolves once every stored piece is durable; rejects with a failed disk write. */
   flush(): Promise<void>;
@@ -237,7 +240,8 @@ async function fetchFrom(
       if (target.has(index)) continue;
       await options.maxRate?.take(data.length, options.signal);
       try {
-        await target.write(index, data);
+        // Each frame arrives in a buffer of its own that nothing else holds.
+        await target.write(index, data, true);
       } catch (err) {
         // A disk error (ENOSPC, EIO…) from storing a verified piece is ours, not the source's.
         if (isDiskError(err)) throw spoolError(options, err);

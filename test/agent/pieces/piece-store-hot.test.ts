@@ -163,6 +163,29 @@ describe('PieceStore: hot pieces', () => {
     }
   });
 
+  it('keeps a handed-over buffer itself instead of a copy, and still checks it', async () => {
+    const dir = fresh();
+    const store = await PieceStore.open(dir, MANIFEST);
+    try {
+      const corrupt = Buffer.from(piece(1));
+      corrupt[0] = (corrupt[0] ?? 0) ^ 1;
+      await assert.rejects(store.write(1, corrupt, true), { name: 'PieceCorruptError' });
+      assert.equal(store.has(1), false);
+      const buffer = Buffer.from(piece(2));
+      await store.write(2, buffer, true);
+      const read = await store.read(2);
+      assert.equal(read.buffer, buffer.buffer, 'served from the very buffer handed over');
+      assert.deepEqual(read, piece(2));
+      await store.flush();
+      await store.close();
+      const again = await PieceStore.open(dir, MANIFEST);
+      assert.deepEqual(await again.read(2), piece(2), 'and on disk');
+      await again.remove();
+    } finally {
+      await store.remove();
+    }
+  });
+
   it('reports a failed disk write through flush() and refuses later writes', async () => {
     const dir = fresh();
     const store = await PieceStore.open(dir, MANIFEST, {
