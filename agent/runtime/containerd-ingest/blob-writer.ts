@@ -3,6 +3,9 @@ import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import type { ApiDescriptor } from '../containerd-api.js';
 import type { WriteCall } from './write-api.js';
 
+/** Bytes of blob per Write message. */
+const MAX_WRITE_MESSAGE_BYTES = 256 * 1024;
+
 /** Takes one blob's bytes in order and commits them under its digest. */
 export interface BlobSink {
   readonly descriptor: ApiDescriptor;
@@ -63,9 +66,14 @@ export class ContentWriteSession implements BlobSink {
   }
 
   async write(chunk: Buffer): Promise<void> {
-    if (chunk.length === 0 || this.alreadyThere) return;
-    await this.send({ action: 'WRITE', ref: this.ref, offset: this.offset, data: chunk });
-    this.offset += chunk.length;
+    if (this.alreadyThere) return;
+    // protobufjs and grpc-js each copy a message into a fresh buffer: at 1 MiB those come from mmap
+    // and cost page faults on every message; at 256 KiB malloc reuses its heap (bench:fleet, agent CPU).
+    for (let at = 0; at < chunk.length; at += MAX_WRITE_MESSAGE_BYTES) {
+      const data = chunk.subarray(at, at + MAX_WRITE_MESSAGE_BYTES);
+      await this.send({ action: 'WRITE', ref: this.ref, offset: this.offset, data });
+      this.offset += data.length;
+    }
   }
 
   async commit(): Promise<void> {
