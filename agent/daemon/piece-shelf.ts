@@ -48,6 +48,9 @@ export class PieceShelf {
           await store.waitFor(index, signal);
           return store.read(index);
         },
+        release: (data) => {
+          store.release(data);
+        },
       },
       access,
     );
@@ -61,7 +64,13 @@ export class PieceShelf {
   serveHeld(store: PieceStore, access: ArchiveAccess): void {
     this.registry.registerPieces(
       store.archiveId,
-      { pieceCount: store.pieceCount, piece: (index) => store.read(index) },
+      {
+        pieceCount: store.pieceCount,
+        piece: (index) => store.read(index),
+        release: (data) => {
+          store.release(data);
+        },
+      },
       access,
     );
   }

@@ -15,6 +15,8 @@ export interface PieceTarget {
    * `handOver`: the caller never touches `data` again, so the target may keep it instead of a copy.
    */
   write(index: number, data: Buffer, handOver?: boolean): Promise<void>;
+  /** A buffer to receive a piece of `length` bytes into, handed over to write() afterwards. */
+  allocate?(length: number): Buffer;
   missing(): number[];
   /** Resolves once every stored piece is durable; rejects with a failed disk write. */
   flush(): Promise<void>;
@@ -220,6 +222,9 @@ async function fetchFrom(
     },
     {
       signal: AbortSignal.any([options.signal, cancel.signal]),
+      ...(target.allocate === undefined
+        ? {}
+        : { allocate: (length) => target.allocate?.(length) ?? Buffer.allocUnsafe(length) }),
       ...(options.tls === undefined ? {} : { tls: options.tls, expectedPeer: ref.name }),
     },
   );
@@ -237,6 +242,7 @@ async function fetchFrom(
     for await (const message of pieces) {
       armStall();
       const { index, data } = message;
+      // Rare (a resumed or switched stripe): its buffer is left to the garbage collector.
       if (target.has(index)) continue;
       await options.maxRate?.take(data.length, options.signal);
       try {

@@ -17,6 +17,7 @@ import {
   type PieceManifest,
   type PieceRange,
 } from '../../shared/pieces/index.js';
+import { HotPieces } from './hot-pieces.js';
 import { PieceStream } from './piece-stream.js';
 import { PieceWaiters } from './piece-waiters.js';
 
@@ -64,8 +65,7 @@ export class PieceStore {
   private heldCount = 0;
   /** Verified pieces whose bytes are durable and recorded in the have log. */
   private readonly durable: Uint8Array;
-  private readonly hot = new Map<number, Buffer>();
-  private hotTotal = 0;
+  private readonly hot: HotPieces;
   private readonly hotLimit: number;
   /** Disk writes not yet durable, oldest first: a write waits here when the disk falls behind. */
   private readonly persisting = new Map<number, { bytes: number; done: Promise<void> }>();
@@ -99,6 +99,7 @@ export class PieceStore {
     }
     this.heldCount = present.length;
     this.hotLimit = Math.max(hotBytes, manifest.pieceSize);
+    this.hot = new HotPieces(manifest.pieceSize, this.hotLimit);
   }
 
   /** Creates or reopens the store of `manifest`'s archive under `dir`, resuming from its have log. */
@@ -179,28 +180,30 @@ export class PieceStore {
    * more than `hotBytes` behind; flush() waits for the disk itself. A mismatch throws PieceCorruptError
    * and leaves the store untouched; a piece already held is a no-op. The store keeps a copy, so the
    * caller may reuse `bytes` at once, unless `handOver` says the caller never touches them again (a
-   * piece fresh off the network): then the store keeps `bytes` themselves, saving a copy and a fresh
-   * buffer's page faults per piece.
+   * piece fresh off the network, best in a buffer from allocate()): then the store keeps `bytes`
+   * themselves, saving a copy, and reuses the buffer once the piece has left memory.
    */
-  async write(index: number, bytes: Uint8Array, handOver = false): Promise<void> {
-    const range = this.range(index);
-    this.checkOpen();
-    if (this.persistFailure !== undefined) throw this.persistFailure;
-    const expected = this.manifest.pieces[index] ?? '';
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== expected || bytes.length !== range.length) {
-      const detail =
-        bytes.length === range.length ? '' : `${bytes.length} bytes where ${range.length} belong`;
-      throw new PieceCorruptError(this.archiveId, index, expected, actual, detail);
+  async write(index: number, bytes: Buffer, handOver = false): Promise<void> {
+    try {
+      this.range(index);
+      this.checkOpen();
+      if (this.persistFailure !== undefined) throw this.persistFailure;
+      this.verify(index, bytes);
+    } catch (err) {
+      if (handOver) this.hot.discard(bytes);
+      throw err;
     }
-    if (this.has(index)) return;
+    if (this.has(index)) {
+      if (handOver) this.hot.discard(bytes);
+      return;
+    }
+    const range = this.range(index);
     // A copy unless handed over: the disk write happens later, and callers (tests, readers of files)
     // reuse their buffers.
-    const buffer = handOver ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) : copyOf(bytes);
+    const buffer = handOver ? bytes : copyOf(bytes);
     this.held[index] = 1;
     this.heldCount++;
-    this.hot.set(index, buffer);
-    this.hotTotal += buffer.length;
+    this.hot.keep(index, buffer);
     this.waiters.wake(index);
     const done = this.track(this.persist(index, buffer, range.offset));
     this.persisting.set(index, { bytes: buffer.length, done });
@@ -217,17 +220,32 @@ export class PieceStore {
     await this.room();
   }
 
+  /** A buffer for a piece of `length` bytes to be received into and then handed over to write(). */
+  allocate(length: number): Buffer {
+    return this.hot.allocate(length);
+  }
+
+  /** Bytes from read() that the caller is done with: their buffer may carry another piece. */
+  release(bytes: Buffer): void {
+    this.hot.release(bytes);
+  }
+
   /** Waits until every held piece is on disk and in the have log; throws the first disk failure. */
   async flush(): Promise<void> {
     await Promise.allSettled([...this.persisting.values()].map((p) => p.done));
     if (this.persistFailure !== undefined) throw this.persistFailure;
   }
 
-  /** The bytes of piece `index`; PieceMissingError when the store does not hold it. */
+  /**
+   * The bytes of piece `index`; PieceMissingError when the store does not hold it. Give them back with
+   * release() once done (a peer stream does, when the socket has sent them): until then their buffer
+   * is not reused; bytes never released are only left to the garbage collector.
+   */
   async read(index: number): Promise<Buffer> {
     const range = this.range(index);
     if (!this.has(index)) throw new PieceMissingError(this.archiveId, index);
-    return this.readRange(range.offset, range.length);
+    this.checkOpen();
+    return this.hot.lend(index) ?? this.track(readFully(this.data, range.offset, range.length));
   }
 
   /** Resolves when piece `index` is held: at once if it is, else when a write lands it. */
@@ -296,16 +314,29 @@ export class PieceStore {
     await rm(this.path, { recursive: true, force: true, maxRetries: 3 });
   }
 
-  // Bytes inside one held piece: from memory while it is hot, else from the data file.
+  // Bytes inside one held piece, for the import stream: copied out of memory while the piece is hot
+  // (the stream's consumer never says when it is done with them), else read from the data file.
   private async readRange(offset: number, length: number): Promise<Buffer> {
     this.checkOpen();
     const index = Math.floor(offset / this.manifest.pieceSize);
-    const hot = this.hot.get(index);
+    const hot = this.hot.peek(index);
     if (hot !== undefined) {
       const start = offset - index * this.manifest.pieceSize;
-      return hot.subarray(start, start + length);
+      return Buffer.from(hot.subarray(start, start + length));
     }
     return this.track(readFully(this.data, offset, length));
+  }
+
+  /** Throws PieceCorruptError unless `bytes` are piece `index` as the manifest says. */
+  private verify(index: number, bytes: Buffer): void {
+    const range = this.range(index);
+    const expected = this.manifest.pieces[index] ?? '';
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== expected || bytes.length !== range.length) {
+      const detail =
+        bytes.length === range.length ? '' : `${bytes.length} bytes where ${range.length} belong`;
+      throw new PieceCorruptError(this.archiveId, index, expected, actual, detail);
+    }
   }
 
   // Waits while more than hotLimit bytes are not yet durable: memory stays bounded on a slow disk.
@@ -332,13 +363,7 @@ export class PieceStore {
 
   // Oldest first, and only pieces already durable: a hot piece not yet on disk is the only copy.
   private evictHot(): void {
-    if (this.hotTotal <= this.hotLimit) return;
-    for (const [index, buffer] of this.hot) {
-      if (this.hotTotal <= this.hotLimit) break;
-      if (this.durable[index] !== 1) continue;
-      this.hot.delete(index);
-      this.hotTotal -= buffer.length;
-    }
+    this.hot.evict((index) => this.durable[index] === 1);
   }
 
   // Group commit: one fsync of the data file covers every piece written before it, then their records
@@ -373,7 +398,6 @@ export class PieceStore {
     // Let reads and writes already under way finish before their descriptors go.
     await Promise.allSettled([...this.inflight]);
     this.hot.clear();
-    this.hotTotal = 0;
     await this.log.close();
     await this.data.close().catch(() => undefined);
   }
@@ -439,7 +463,7 @@ function pieceEnd(manifest: PieceManifest, index: number): number {
 }
 
 /** `bytes` in a buffer of their own. */
-function copyOf(bytes: Uint8Array): Buffer {
+function copyOf(bytes: Buffer): Buffer {
   const buffer = Buffer.allocUnsafe(bytes.length);
   buffer.set(bytes);
   return buffer;

@@ -20,12 +20,14 @@ export class BadFrameError extends Error {}
 
 /**
  * The pieces in a byte stream of frames. Each piece is copied once, from the socket's chunks into a
- * buffer of its own size; a frame longer than `maxPieceBytes` is refused before anything is allocated.
- * A stream that ends inside a frame throws; one that ends between frames simply ends.
+ * buffer from `allocate` (a fresh one by default); a frame longer than `maxPieceBytes` is refused
+ * before anything is allocated. A stream that ends inside a frame throws; one that ends between frames
+ * simply ends.
  */
 export async function* readFrames(
   chunks: AsyncIterable<Buffer>,
   maxPieceBytes: number,
+  allocate: (length: number) => Buffer = (length) => Buffer.allocUnsafe(length),
 ): AsyncGenerator<FramedPiece> {
   const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
   let headerFill = 0;
@@ -49,7 +51,7 @@ export async function* readFrames(
             `frame of piece ${index} claims ${length} bytes, more than ${maxPieceBytes}`,
           );
         }
-        body = Buffer.allocUnsafe(length);
+        body = allocate(length);
         bodyFill = 0;
       }
       const take = Math.min(body.length - bodyFill, chunk.length - at);

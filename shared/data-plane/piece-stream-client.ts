@@ -15,6 +15,8 @@ export interface FetchPiecesOptions extends ArchiveClientOptions {
   readonly signal?: AbortSignal;
   /** How long the OpenPieceStream call and the stream's connection may take (default 10 s). */
   readonly connectTimeoutMs?: number;
+  /** Where each piece is received into (a buffer of exactly `length` bytes); default a fresh one. */
+  readonly allocate?: (length: number) => Buffer;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function* fetchPieces(
     });
     socket.once('ready', () => socket.setTimeout(0));
     socket.write(ticket);
-    yield* readFrames(socket, MAX_PIECE_FRAME_BYTES);
+    yield* readFrames(socket, MAX_PIECE_FRAME_BYTES, options.allocate);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     socket.destroy();

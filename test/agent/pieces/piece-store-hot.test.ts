@@ -186,6 +186,37 @@ describe('PieceStore: hot pieces', () => {
     }
   });
 
+  it("reuses a received piece's buffer once it is durable, out of memory and given back by its reader", async () => {
+    const dir = fresh();
+    // One piece of memory: every new piece pushes the one before out, once it is durable.
+    const store = await PieceStore.open(dir, MANIFEST, { hotBytes: SMALL_PIECE });
+    try {
+      const first = store.allocate(SMALL_PIECE);
+      piece(0).copy(first);
+      await store.write(0, first, true);
+      const lent = await store.read(0);
+      assert.equal(lent.buffer, first.buffer);
+      const streamed = store.stream(0);
+      for (let index = 1; index < 3; index++) {
+        const buffer = store.allocate(piece(index).length);
+        assert.notEqual(buffer.buffer, first.buffer, 'lent to a reader: not reused');
+        piece(index).copy(buffer);
+        await store.write(index, buffer, true);
+        await store.flush();
+      }
+      assert.deepEqual(lent, piece(0), 'the reader still sees its piece');
+      store.release(lent);
+      const next = store.allocate(SMALL_PIECE);
+      assert.equal(next.buffer, first.buffer, 'given back: it carries the next piece');
+      next.fill(0xab);
+      for (let index = 3; index < COUNT; index++) await store.write(index, Buffer.from(piece(index)));
+      assert.deepEqual(await collectBytes(streamed), BYTES, 'the import stream copied what it read');
+      assert.deepEqual(await store.read(0), piece(0), 'piece 0 from disk');
+    } finally {
+      await store.remove();
+    }
+  });
+
   it('reports a failed disk write through flush() and refuses later writes', async () => {
     const dir = fresh();
     const store = await PieceStore.open(dir, MANIFEST, {
