@@ -13,6 +13,7 @@ import type { TrustContext } from '../../shared/trust/index.js';
 import { FleetRegistry } from '../fleet/index.js';
 import { formatArgv, plan as kubePlan, runKubePhase, type KubeTools } from '../kube/index.js';
 import { buildPieceManifest, toWirePieceManifest } from '../../shared/pieces/index.js';
+import { fileDigestOnWorker } from './file-digest.js';
 import { planSources, servesTo, type PlannedNode } from './distribution-plan.js';
 import { distribute, type NodeOutcome } from './distribute.js';
 import { printDryRun } from './dry-run-plan.js';
@@ -228,7 +229,14 @@ async function distributeToNodes(
 ): Promise<NodeOutcome[]> {
   const info = p.bundle.info;
   // One pass over images.tar: the whole digest and one per piece, which every receiver checks.
-  const manifest = await buildPieceManifest(p.bundle.imagesSource(), request.pieceSize, deps.signal);
+  const images = p.bundle.imagesSource();
+  const { file } = images;
+  const manifest = await buildPieceManifest(
+    images,
+    request.pieceSize,
+    deps.signal,
+    file === undefined ? undefined : () => fileDigestOnWorker(file, deps.signal),
+  );
   const archiveId = manifest.sha256.slice('sha256:'.length);
   const wireManifest = toWirePieceManifest(manifest);
   deps.archives.register(archiveId, p.bundle.imagesSource(), manifest.pieceSize, new Set(p.nodes));

@@ -137,11 +137,14 @@ export function pieceRange(
 /**
  * Reads `source` once, front to back, hashing each piece and the whole archive on the way; memory stays
  * at one read chunk whatever the size. Rejects an empty or shrinking source and an invalid piece size.
+ * `wholeDigest`, when given, computes the whole archive's sha256 hex elsewhere (another thread) while
+ * this pass hashes the pieces.
  */
 export async function buildPieceManifest(
   source: ByteSource,
   pieceSize: number = DEFAULT_PIECE_SIZE,
   signal?: AbortSignal,
+  wholeDigest?: () => Promise<string>,
 ): Promise<PieceManifest> {
   if (!isValidPieceSize(pieceSize)) {
     throw new PieceManifestError(
@@ -158,6 +161,9 @@ export async function buildPieceManifest(
     );
   }
   signal?.throwIfAborted();
+  const elsewhere = wholeDigest?.();
+  // Settled below; until then a rejection must not count as unhandled.
+  elsewhere?.catch(() => undefined);
   const whole = createHash('sha256');
   const pieces: string[] = [];
   let piece: Hash = createHash('sha256');
@@ -172,7 +178,7 @@ export async function buildPieceManifest(
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       total += chunk.length;
       if (total > source.size) break;
-      whole.update(chunk);
+      if (elsewhere === undefined) whole.update(chunk);
       for (let at = 0; at < chunk.length;) {
         const take = Math.min(chunk.length - at, pieceSize - inPiece);
         piece.update(at === 0 && take === chunk.length ? chunk : chunk.subarray(at, at + take));
@@ -197,5 +203,6 @@ export async function buildPieceManifest(
     );
   }
   if (inPiece > 0) pieces.push(piece.digest('hex'));
-  return { pieceSize, size: total, pieces, sha256: `sha256:${whole.digest('hex')}` };
+  const hex = elsewhere === undefined ? whole.digest('hex') : await elsewhere;
+  return { pieceSize, size: total, pieces, sha256: `sha256:${hex}` };
 }

@@ -15,10 +15,19 @@ export interface ByteSource {
    * Resolves to the bytes read, which need not lie in `target` (a source in memory returns a view).
    */
   readInto?(target: Buffer, offset: number, length: number): Promise<Buffer>;
+  /** Where the bytes lie when they are a file's byte range: another reader (a worker) may read them too. */
+  readonly file?: FileRange | undefined;
   /** A sequential stream of `[offset, offset+length)`, never buffering the whole range. */
   stream(offset?: number, length?: number): Readable;
   /** A view of `[offset, offset+length)` of this source. */
   slice(offset: number, length: number, label: string): ByteSource;
+}
+
+/** A byte range of a file on disk. */
+export interface FileRange {
+  readonly path: string;
+  readonly offset: number;
+  readonly length: number;
 }
 
 /** A file opened for positional reads; close() releases the descriptor. */
@@ -29,6 +38,10 @@ export class FileByteSource implements ByteSource {
     private readonly handle: FileHandle,
     readonly size: number,
   ) {}
+
+  get file(): FileRange {
+    return { path: this.path, offset: 0, length: this.size };
+  }
 
   /** Opens `path`; throws the fs error (ENOENT, EACCES…) for the caller to wrap. */
   static async open(path: string, label = path): Promise<FileByteSource> {
@@ -80,6 +93,13 @@ class SliceByteSource implements ByteSource {
     readonly size: number,
     readonly label: string,
   ) {}
+
+  get file(): FileRange | undefined {
+    const outer = this.parent.file;
+    return outer === undefined
+      ? undefined
+      : { ...outer, offset: outer.offset + this.base, length: this.size };
+  }
 
   read(offset: number, length: number): Promise<Buffer> {
     return this.parent.read(this.base + offset, Math.max(0, Math.min(length, this.size - offset)));
