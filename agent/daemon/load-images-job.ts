@@ -203,9 +203,23 @@ export async function runLoadImagesJob(
         corrupt: transfer?.corruptPieces ?? 0,
         cpuMs: ms(cpu),
         ...(cpuAtLoaded === undefined ? {} : { cpuLoadMs: ms(cpuAtLoaded) }),
+        memory: memoryFigures(),
       },
       'job finished',
     );
     return final;
   }
+}
+
+/** Where the process's memory is, in MiB, for the job's log line: peak RSS, and today's RSS by kind. */
+function memoryFigures(): Record<string, number> {
+  const mib = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+  const now = process.memoryUsage();
+  return {
+    peakRss: Math.round(process.resourceUsage().maxRSS / 1024),
+    rss: mib(now.rss),
+    heapUsed: mib(now.heapUsed),
+    heapTotal: mib(now.heapTotal),
+    arrayBuffers: mib(now.arrayBuffers),
+  };
 }
