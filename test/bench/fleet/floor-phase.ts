@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { copyToNodes } from './link-copy.js';
+import { cpuSecondsOf } from './proc-tree.js';
 import { measurePhase } from './measure.js';
 import type { PhaseResult } from './measure.js';
 import { importEverywhere, startRuntimes, stopRuntimes } from './node-runtimes.js';
@@ -32,6 +33,12 @@ export async function runFloor(step: StepContext): Promise<PhaseResult> {
   try {
     return await measurePhase('floor', undefined, async (probe) => {
       for (const runtime of runtimes) probe.watch('node', runtime.pid);
+      // What a plain import costs, for the per-node CPU goal: containerd's own, and ctr's (the ctr
+      // processes are this process's children, reaped by the time the import returns).
+      const containerdCpu = (): number =>
+        runtimes.reduce((sum, runtime) => sum + (cpuSecondsOf(runtime.pid)?.self ?? 0), 0);
+      const ctrCpu = (): number => cpuSecondsOf(process.pid)?.children ?? 0;
+      const before = { containerd: containerdCpu(), ctr: ctrCpu() };
       const imported = await importEverywhere(
         runtimes,
         () => archive.imagesTarPath,
@@ -45,6 +52,8 @@ export async function runFloor(step: StepContext): Promise<PhaseResult> {
           nominalLinkSeconds: nominalLink,
           importSeconds: imported.slowestSeconds,
           fastestImportSeconds: Math.min(...imported.perNodeSeconds),
+          cpuImportContainerdSeconds: round2(containerdCpu() - before.containerd),
+          cpuImportCtrSeconds: round2(ctrCpu() - before.ctr),
         },
       };
     });
@@ -52,3 +61,5 @@ export async function runFloor(step: StepContext): Promise<PhaseResult> {
     await stopRuntimes(runtimes);
   }
 }
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
