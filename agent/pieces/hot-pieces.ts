@@ -63,6 +63,16 @@ export class HotPieces {
     return piece.bytes;
   }
 
+  /**
+   * A pool buffer of `length` bytes for a piece read back from disk, lent out at once: release() returns
+   * it. A peer that lags behind the hot set reads every piece this way.
+   */
+  borrow(length: number): Buffer {
+    const bytes = this.allocate(length);
+    this.byBuffer.set(bytes.buffer, { index: -1, bytes, lent: 1, evicted: true });
+    return bytes;
+  }
+
   /** A loan came back; the last loan of an evicted piece returns its buffer to the pool. */
   release(bytes: Buffer): void {
     const piece = this.byBuffer.get(bytes.buffer);

@@ -245,7 +245,16 @@ export class PieceStore {
     const range = this.range(index);
     if (!this.has(index)) throw new PieceMissingError(this.archiveId, index);
     this.checkOpen();
-    return this.hot.lend(index) ?? this.track(readFully(this.data, range.offset, range.length));
+    const hot = this.hot.lend(index);
+    if (hot !== undefined) return hot;
+    const target = this.hot.borrow(range.length);
+    try {
+      await this.track(readExactly(this.data, target, range.offset));
+    } catch (err) {
+      this.hot.release(target);
+      throw err;
+    }
+    return target;
   }
 
   /** Resolves when piece `index` is held: at once if it is, else when a write lands it. */
@@ -440,10 +449,15 @@ async function writeFully(handle: FileHandle, bytes: Uint8Array, offset: number)
 
 async function readFully(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
   const buffer = Buffer.allocUnsafe(length);
-  if ((await readInto(handle, buffer, offset)) < length) {
-    throw new Error(`the data file ends before byte ${offset + length}: something truncated it`);
-  }
+  await readExactly(handle, buffer, offset);
   return buffer;
+}
+
+// Fills all of `buffer` from `offset`; a data file too short for it was truncated behind our back.
+async function readExactly(handle: FileHandle, buffer: Buffer, offset: number): Promise<void> {
+  if ((await readInto(handle, buffer, offset)) < buffer.length) {
+    throw new Error(`the data file ends before byte ${offset + buffer.length}: something truncated it`);
+  }
 }
 
 // Fills `buffer` from `offset`, stopping early only at the end of the file; returns the bytes read.

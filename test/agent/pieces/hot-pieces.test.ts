@@ -36,6 +36,15 @@ describe('HotPieces', () => {
     assert.deepEqual(loans[0], Buffer.alloc(PIECE, 7), "the loan saw the piece's bytes");
   });
 
+  it('lends a borrowed buffer (a piece read back from disk) until it is given back', () => {
+    const hot = new HotPieces(PIECE, PIECE);
+    const borrowed = hot.borrow(100);
+    assert.equal(borrowed.length, 100);
+    assert.notEqual(hot.allocate(PIECE).buffer, borrowed.buffer, 'out on loan');
+    hot.release(borrowed);
+    assert.equal(hot.allocate(PIECE).buffer, borrowed.buffer, 'back in the pool');
+  });
+
   it('does not drop a piece the store still needs (not yet durable)', () => {
     const hot = new HotPieces(PIECE, PIECE);
     hot.keep(0, hot.allocate(PIECE));
