@@ -1,9 +1,14 @@
 // The sending side of bench:transport, in a process of its own so its CPU is its own: serves S random
 // bytes in pieces over mutual TLS, either with airlift's ArchiveServer (OpenPieceStream, then the piece
-// stream) or as bare frames written to a TLS socket (the floor), and reports its CPU when the parent asks.
+// stream) from memory or from a file as the coordinator serves the bundle, or as bare frames written to a
+// TLS socket (the floor), and reports its CPU when the parent asks.
 import { randomBytes } from 'node:crypto';
 import { createServer, type TLSSocket } from 'node:tls';
-import { ArchiveServer } from '../../../shared/data-plane/index.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ArchiveServer, wholeArchivePieces, type PieceSource } from '../../../shared/data-plane/index.js';
+import { FileByteSource } from '../../../shared/tar/index.js';
 import { silentLogger } from '../../../shared/logging/index.js';
 import type { TransportBenchSetup } from './transport-setup.js';
 
@@ -27,14 +32,25 @@ async function sendFrames(socket: TLSSocket): Promise<void> {
   socket.end();
 }
 
+/** The pieces as the coordinator serves them: read from a file (the bundle) into reused buffers. */
+async function fromFile(): Promise<PieceSource> {
+  const dir = await mkdtemp(join(tmpdir(), 'airlift-transport-'));
+  const path = join(dir, 'images.tar');
+  await writeFile(path, data);
+  const file = await FileByteSource.open(path);
+  // Unlinked at once: the open descriptor keeps it readable, and nothing is left behind.
+  await rm(dir, { recursive: true });
+  return wholeArchivePieces(file, pieceSize);
+}
+
 async function start(): Promise<string> {
-  if (setup.mode === 'airlift') {
+  if (setup.mode !== 'bare-tls') {
     const server = new ArchiveServer({ logger: silentLogger(), tls: setup.serverTls });
-    server.registerPieces(
-      setup.archiveId,
-      { pieceCount, piece: (index) => Promise.resolve(piece(index)) },
-      { kind: 'nodes', names: new Set(['receiver']) },
-    );
+    const source: PieceSource =
+      setup.mode === 'airlift-file'
+        ? await fromFile()
+        : { pieceCount, piece: (index) => Promise.resolve(piece(index)) };
+    server.registerPieces(setup.archiveId, source, { kind: 'nodes', names: new Set(['receiver']) });
     return server.start();
   }
   const server = createServer(
@@ -46,8 +62,9 @@ async function start(): Promise<string> {
   return `127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
 }
 
-const cpuAtStart = process.cpuUsage();
 const address = await start();
+// From here on: serving only (not writing the file the airlift-file mode serves from).
+const cpuAtStart = process.cpuUsage();
 process.send?.({ address });
 process.on('message', () => {
   const used = process.cpuUsage(cpuAtStart);
