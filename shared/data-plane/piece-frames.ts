@@ -1,6 +1,12 @@
 /** Bytes before each piece on the piece stream: its index and its length, both uint32 big-endian. */
 export const FRAME_HEADER_BYTES = 8;
 
+/**
+ * The index of the last frame, with no bytes: the server sent every piece it was asked for. A stream
+ * that stops without it was cut off (the source failed, or died), never complete.
+ */
+export const END_OF_PIECES = 0xffff_ffff;
+
 /** The header of a frame carrying `length` bytes of piece `index`. */
 export function frameHeader(index: number, length: number): Buffer {
   const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
@@ -19,10 +25,10 @@ export interface FramedPiece {
 export class BadFrameError extends Error {}
 
 /**
- * The pieces in a byte stream of frames. Each piece is copied once, from the socket's chunks into a
- * buffer from `allocate` (a fresh one by default); a frame longer than `maxPieceBytes` is refused
- * before anything is allocated. A stream that ends inside a frame throws; one that ends between frames
- * simply ends.
+ * The pieces in a byte stream of frames, up to its END_OF_PIECES frame. Each piece is copied once, from
+ * the socket's chunks into a buffer from `allocate` (a fresh one by default); a frame longer than
+ * `maxPieceBytes` is refused before anything is allocated. A stream that stops before its end frame
+ * throws BadFrameError, as do bytes after it in the same chunk; the caller closes the stream.
  */
 export async function* readFrames(
   chunks: AsyncIterable<Buffer>,
@@ -46,6 +52,12 @@ export async function* readFrames(
         headerFill = 0;
         index = header.readUInt32BE(0);
         const length = header.readUInt32BE(4);
+        if (index === END_OF_PIECES) {
+          if (length !== 0 || at < chunk.length) {
+            throw new BadFrameError('the piece stream goes on after its end frame');
+          }
+          return;
+        }
         if (length > maxPieceBytes) {
           throw new BadFrameError(
             `frame of piece ${index} claims ${length} bytes, more than ${maxPieceBytes}`,
@@ -68,4 +80,5 @@ export async function* readFrames(
   if (body !== undefined || headerFill > 0) {
     throw new BadFrameError('the piece stream ended inside a frame');
   }
+  throw new BadFrameError('the piece stream stopped before its end frame: the source failed or went away');
 }

@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { PieceFetch } from './open-piece-stream.js';
-import { frameHeader } from './piece-frames.js';
+import { END_OF_PIECES, frameHeader } from './piece-frames.js';
 import type { ServeStats } from './serve-stats.js';
 
 /** What sending one fetch needs from its server. */
@@ -17,9 +17,10 @@ export interface SendContext {
 /**
  * Writes the fetch's pieces to `socket` as frames, in order, each as soon as this node holds it (a
  * relay forwards while it still receives), then closes the stream. The piece's own buffer goes to the
- * socket: nothing is copied on the way to TLS. Ends early, without throwing, when `signal` aborts
- * (the receiver went away, or the server is stopping); a failed piece read destroys the stream, which
- * the receiver counts against this source.
+ * socket: nothing is copied on the way to TLS, and an end frame says the stream is complete. Ends
+ * early, without throwing, when `signal` aborts (the receiver went away, or the server is stopping); a
+ * failed piece read destroys the stream without its end frame, which the receiver counts against this
+ * source.
  */
 export async function sendPieces(
   socket: Socket,
@@ -61,7 +62,7 @@ export async function sendPieces(
     socket.destroy();
     return;
   }
-  socket.end();
+  socket.end(frameHeader(END_OF_PIECES, 0));
   const delivered = await finished(socket, { readable: false }).then(
     () => true,
     () => false,

@@ -174,12 +174,14 @@ describe('ArchiveServer', () => {
       server.registerPieces('1'.repeat(64), failing, ANYONE);
       const address = await server.start();
       const outcome = await collectPieces(address, { archiveId: '1'.repeat(64), node: 'n1' });
-      // The receiver sees the stream end short of the pieces it asked for, and moves to another source.
+      // The receiver gets the pieces before the failure, then an error: the stream stopped before
+      // its end frame, so it moves to another source.
       assert.deepEqual(
         outcome.pieces.map((p) => p.index),
         [0],
         `pieces before the failed read only (error: ${String(outcome.error)})`,
       );
+      assert.match(String(outcome.error), /stopped before its end frame/);
       assert.deepEqual(outcome.pieces[0]?.data, Buffer.alloc(10, 7));
       await eventually(() => server.stats().nodes.n1?.failed === 1, 'the fetch to count as failed');
       const failure = text()

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
   BadFrameError,
+  END_OF_PIECES,
   FRAME_HEADER_BYTES,
   frameHeader,
   readFrames,
@@ -33,10 +34,17 @@ async function read(
   }
 }
 
-/** Frames as a server writes them: header, then body, for each piece. */
+/** Frames as a server writes them: header, then body, for each piece; then the end frame. */
 function frames(pieces: readonly FramedPiece[]): Buffer {
-  return Buffer.concat(pieces.flatMap((p) => [frameHeader(p.index, p.data.length), p.data]));
+  return Buffer.concat([...pieceFrames(pieces), END]);
 }
+
+/** The frames of `pieces`, without the end frame. */
+function pieceFrames(pieces: readonly FramedPiece[]): Buffer[] {
+  return pieces.flatMap((p) => [frameHeader(p.index, p.data.length), p.data]);
+}
+
+const END = frameHeader(END_OF_PIECES, 0);
 
 /** `bytes` cut into chunks of `size` (the last one shorter). */
 function chunked(bytes: Buffer, size: number): Buffer[] {
@@ -93,9 +101,23 @@ describe('piece frames', () => {
     assert.deepEqual(pieces, PIECES);
   });
 
-  it('ends without a piece on an empty stream', async () => {
-    assert.deepEqual(await read([]), { pieces: [], error: undefined });
-    assert.deepEqual(await read([Buffer.alloc(0), Buffer.alloc(0)]), { pieces: [], error: undefined });
+  it('ends without a piece on a stream of just its end frame', async () => {
+    assert.deepEqual(await read([END]), { pieces: [], error: undefined });
+    assert.deepEqual(await read([Buffer.alloc(0), END, Buffer.alloc(0)]), { pieces: [], error: undefined });
+  });
+
+  it('throws BadFrameError for a stream that stops before its end frame, or goes on after it', async () => {
+    for (const cut of [[], pieceFrames(PIECES.slice(0, 2))]) {
+      const { pieces, error } = await read(cut);
+      assert.ok(error instanceof BadFrameError, String(error));
+      assert.match(error.message, /stopped before its end frame/);
+      assert.equal(pieces.length, cut.length / 2, 'the pieces before the cut were read');
+    }
+    const trailing = await read([Buffer.concat([frames(PIECES.slice(0, 1)), Buffer.from('x')])]);
+    assert.ok(trailing.error instanceof BadFrameError, String(trailing.error));
+    assert.match(trailing.error.message, /goes on after its end frame/);
+    const longEnd = await read([frameHeader(END_OF_PIECES, 1), Buffer.from('x')]);
+    assert.ok(longEnd.error instanceof BadFrameError, String(longEnd.error));
   });
 
   it('refuses a frame longer than the limit with BadFrameError, before allocating its body', async (t) => {
@@ -106,7 +128,7 @@ describe('piece frames', () => {
 
     const huge = 0xffff_ffff;
     const hugeStream = [
-      frames([{ index: 0, data: Buffer.from('ok') }]),
+      ...pieceFrames([{ index: 0, data: Buffer.from('ok') }]),
       frameHeader(5, huge),
       randomBytes(64),
     ];
@@ -135,7 +157,7 @@ describe('piece frames', () => {
   });
 
   it('throws BadFrameError when the stream ends inside a header or a body', async () => {
-    const whole = frames(PIECES.slice(0, 1));
+    const whole = Buffer.concat(pieceFrames(PIECES.slice(0, 1)));
     const insideHeader = await read([whole, frameHeader(1, 10).subarray(0, 5)]);
     assert.ok(insideHeader.error instanceof BadFrameError, String(insideHeader.error));
     assert.match(insideHeader.error.message, /ended inside a frame/);
@@ -145,17 +167,10 @@ describe('piece frames', () => {
     assert.ok(insideBody.error instanceof BadFrameError, String(insideBody.error));
     assert.deepEqual(insideBody.pieces, PIECES.slice(0, 1));
 
-    // Every strict prefix of the stream that does not end on a frame boundary is truncated.
-    const boundaries = new Set<number>([0]);
-    let at = 0;
-    for (const piece of PIECES) {
-      at += FRAME_HEADER_BYTES + piece.data.length;
-      boundaries.add(at);
-    }
-    for (let cut = 1; cut < STREAM.length; cut++) {
+    // Every strict prefix of the stream is cut off, whether or not it ends on a frame boundary.
+    for (let cut = 0; cut < STREAM.length; cut++) {
       const { error } = await read([STREAM.subarray(0, cut)]);
-      if (boundaries.has(cut)) assert.equal(error, undefined, `cut at boundary ${cut}`);
-      else assert.ok(error instanceof BadFrameError, `cut at ${cut}: ${String(error)}`);
+      assert.ok(error instanceof BadFrameError, `cut at ${cut}: ${String(error)}`);
     }
   });
 });

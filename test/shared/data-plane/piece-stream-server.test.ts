@@ -83,9 +83,12 @@ function rawStream(
   });
 }
 
-/** The frames in `bytes`, which must end exactly on a frame boundary. */
+/** The piece frames in `bytes`, which must end exactly with the end frame (index 0xffffffff, no bytes). */
 function parseFrames(bytes: Buffer): { index: number; data: Buffer }[] {
   const frames: { index: number; data: Buffer }[] = [];
+  const end = Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+  assert.deepEqual(bytes.subarray(-8), end, 'the stream ends with its end frame');
+  bytes = bytes.subarray(0, -8);
   let at = 0;
   while (at < bytes.length) {
     assert.ok(at + 8 <= bytes.length, `a whole header at byte ${at}`);
