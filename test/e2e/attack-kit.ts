@@ -254,7 +254,7 @@ function pemBody(pem: string): string {
 /** The secrets (or secret-looking text) found in `text`, described without printing them. */
 export function leaksIn(text: string, secrets: readonly string[]): string[] {
   const found: string[] = [];
-  if (/SU[A-Z2-7]{56}/.test(text)) found.push('an nkey user seed (SU…)');
+  if (/\bSU[A-Z2-7]{56}\b/.test(text)) found.push('an nkey user seed (SU…)');
   if (text.includes('PRIVATE KEY')) found.push('a PEM private key');
   // A single-line base64 run of a key body would be split by log wrapping only in theory; check lines too.
   const flat = text.replace(/\s+/g, '');
