@@ -209,6 +209,7 @@ async function fetchFrom(
   const source = ref.address;
   const fromPiece = firstMissing(target, stripe) ?? stripe.stripe;
   const cancel = new AbortController();
+  const allocate = target.allocate?.bind(target);
   // A server that fails the TLS handshake or names another identity fails the fetch, naming both
   // identities: a source problem like any other, so the stripe moves to the next one.
   const pieces = fetchPieces(
@@ -222,9 +223,7 @@ async function fetchFrom(
     },
     {
       signal: AbortSignal.any([options.signal, cancel.signal]),
-      ...(target.allocate === undefined
-        ? {}
-        : { allocate: (length) => target.allocate?.(length) ?? Buffer.allocUnsafe(length) }),
+      ...(allocate === undefined ? {} : { allocate }),
       ...(options.tls === undefined ? {} : { tls: options.tls, expectedPeer: ref.name }),
     },
   );

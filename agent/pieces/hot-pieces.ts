@@ -1,3 +1,5 @@
+import { PieceBufferPool } from '../../shared/pieces/index.js';
+
 /** A hot piece: its bytes, how many lent copies of them are out, and whether it left the hot set. */
 interface HotPiece {
   readonly index: number;
@@ -10,16 +12,12 @@ interface HotPiece {
  * The newest verified pieces, held in memory while their bytes go to disk, and the buffers they live
  * in. A piece's buffer comes from a small pool (`allocate`), is kept while the piece is hot, lent to
  * peer streams (`lend`, `release`), and goes back to the pool once the piece has left the hot set and
- * every loan came back. Reusing buffers matters per byte: a fresh 4 MiB buffer per piece cost the
- * agent about 1 ms of page faults per MiB received, and its garbage a GC every few pieces.
+ * every loan came back.
  */
 export class HotPieces {
   private readonly pieces = new Map<number, HotPiece>();
   private readonly byBuffer = new WeakMap<ArrayBufferLike, HotPiece>();
-  private readonly free: Buffer[] = [];
-  /** Every buffer this pool made, by its memory: only those go back to it. */
-  private readonly ours = new WeakMap<ArrayBufferLike, Buffer>();
-  private readonly maxFree: number;
+  private readonly pool: PieceBufferPool;
   private bytes = 0;
 
   constructor(
@@ -27,7 +25,7 @@ export class HotPieces {
     private readonly limit: number,
   ) {
     // The hot set, a piece in assembly per source stripe, and a few on loan to slow peers.
-    this.maxFree = Math.ceil(limit / pieceSize) + 4;
+    this.pool = new PieceBufferPool(pieceSize, Math.ceil(limit / pieceSize) + 4);
   }
 
   /** Bytes of the pieces held. */
@@ -37,9 +35,7 @@ export class HotPieces {
 
   /** A buffer of `length` bytes (at most a piece) for a piece to be received into. */
   allocate(length: number): Buffer {
-    if (length > this.pieceSize) return Buffer.allocUnsafe(length);
-    const whole = this.free.pop() ?? this.make();
-    return whole.subarray(0, length);
+    return length > this.pieceSize ? Buffer.allocUnsafe(length) : this.pool.take(length);
   }
 
   /** Holds `bytes` as piece `index`. */
@@ -103,18 +99,11 @@ export class HotPieces {
     for (const piece of this.pieces.values()) piece.evicted = true;
     this.pieces.clear();
     this.bytes = 0;
-    this.free.length = 0;
-  }
-
-  private make(): Buffer {
-    const whole = Buffer.allocUnsafeSlow(this.pieceSize);
-    this.ours.set(whole.buffer, whole);
-    return whole;
+    this.pool.clear();
   }
 
   private recycle(bytes: Buffer): void {
-    const whole = this.ours.get(bytes.buffer);
     this.byBuffer.delete(bytes.buffer);
-    if (whole !== undefined && this.free.length < this.maxFree) this.free.push(whole);
+    this.pool.give(bytes);
   }
 }

@@ -184,11 +184,12 @@ export class PieceStore {
    * themselves, saving a copy, and reuses the buffer once the piece has left memory.
    */
   async write(index: number, bytes: Buffer, handOver = false): Promise<void> {
+    let range: PieceRange;
     try {
-      this.range(index);
+      range = this.range(index);
       this.checkOpen();
       if (this.persistFailure !== undefined) throw this.persistFailure;
-      this.verify(index, bytes);
+      this.verify(index, bytes, range);
     } catch (err) {
       if (handOver) this.hot.discard(bytes);
       throw err;
@@ -197,7 +198,6 @@ export class PieceStore {
       if (handOver) this.hot.discard(bytes);
       return;
     }
-    const range = this.range(index);
     // A copy unless handed over: the disk write happens later, and callers (tests, readers of files)
     // reuse their buffers.
     const buffer = handOver ? bytes : copyOf(bytes);
@@ -336,9 +336,8 @@ export class PieceStore {
     return this.track(readFully(this.data, offset, length));
   }
 
-  /** Throws PieceCorruptError unless `bytes` are piece `index` as the manifest says. */
-  private verify(index: number, bytes: Buffer): void {
-    const range = this.range(index);
+  /** Throws PieceCorruptError unless `bytes` are piece `index` (at `range`) as the manifest says. */
+  private verify(index: number, bytes: Buffer, range: PieceRange): void {
     const expected = this.manifest.pieces[index] ?? '';
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== expected || bytes.length !== range.length) {

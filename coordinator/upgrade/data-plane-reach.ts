@@ -42,27 +42,36 @@ export async function unreachableAgents(
   const ping = options.ping ?? pingArchiveServer;
   const timeoutMs = options.timeoutMs ?? DEFAULT_REACH_TIMEOUT_MS;
   const outcomes = await Promise.all(
-    agents.map(async ({ node, grpcAddress }): Promise<UnreachableAgent | undefined> => {
-      try {
-        const reply = await ping(grpcAddress, {
-          timeoutMs,
-          ...(options.tls === undefined ? {} : { tls: options.tls, expectedPeer: node }),
-        });
-        const streamPort = reply.pieceStreamPort ?? 0;
-        if (streamPort === 0) return undefined;
-        const stream = `${grpcAddress.slice(0, grpcAddress.lastIndexOf(':'))}:${streamPort}`;
-        try {
-          await tcpReachable(stream, timeoutMs);
-          return undefined;
-        } catch (err) {
-          return { node, message: unreachableStreamMessage(stream, grpcAddress, err) };
-        }
-      } catch (err) {
-        return { node, message: unreachableMessage(grpcAddress, err) };
-      }
-    }),
+    agents.map(({ node, grpcAddress }) => reachAgent(node, grpcAddress, ping, options.tls, timeoutMs)),
   );
   return outcomes.filter((o): o is UnreachableAgent => o !== undefined);
+}
+
+/** One agent: its gRPC endpoint answers as that node, then its piece stream port takes a connection. */
+async function reachAgent(
+  node: string,
+  grpcAddress: string,
+  ping: NonNullable<DataPlaneReachOptions['ping']>,
+  tls: DataPlaneTls | undefined,
+  timeoutMs: number,
+): Promise<UnreachableAgent | undefined> {
+  let streamPort: number;
+  try {
+    const reply = await ping(grpcAddress, {
+      timeoutMs,
+      ...(tls === undefined ? {} : { tls, expectedPeer: node }),
+    });
+    streamPort = reply.pieceStreamPort ?? 0;
+  } catch (err) {
+    return { node, message: unreachableMessage(grpcAddress, err) };
+  }
+  if (streamPort === 0) return undefined;
+  try {
+    await tcpReachable(splitHostPort(grpcAddress).host, streamPort, timeoutMs);
+    return undefined;
+  } catch (err) {
+    return { node, message: unreachableStreamMessage(grpcAddress, streamPort, err) };
+  }
 }
 
 function unreachableMessage(address: string, err: unknown): string {
@@ -74,8 +83,8 @@ function unreachableMessage(address: string, err: unknown): string {
   );
 }
 
-function unreachableStreamMessage(stream: string, grpcAddress: string, err: unknown): string {
-  const port = stream.slice(stream.lastIndexOf(':') + 1);
+function unreachableStreamMessage(grpcAddress: string, port: number, err: unknown): string {
+  const stream = `${grpcAddress.slice(0, grpcAddress.lastIndexOf(':'))}:${port}`;
   return (
     `its data plane answers at ${grpcAddress}, but its piece stream at ${stream} does not ` +
     `(${err instanceof Error ? err.message : String(err)}): open port ${port} too, from the spark node ` +
@@ -83,9 +92,8 @@ function unreachableStreamMessage(stream: string, grpcAddress: string, err: unkn
   );
 }
 
-/** Resolves once a TCP connection to `address` opens (and closes it); rejects on error or timeout. */
-function tcpReachable(address: string, timeoutMs: number): Promise<void> {
-  const { host, port } = splitHostPort(address);
+/** Resolves once a TCP connection to `host:port` opens (and closes it); rejects on error or timeout. */
+function tcpReachable(host: string, port: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, timeout: timeoutMs });
     socket.once('connect', () => {

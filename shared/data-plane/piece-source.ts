@@ -1,3 +1,4 @@
+import { PieceBufferPool } from '../pieces/index.js';
 import type { ByteSource } from '../tar/index.js';
 
 /** Pieces of one archive as a server offers them; a peer's pieces may still be arriving. */
@@ -13,34 +14,30 @@ export interface PieceSource {
 const POOLED_BUFFERS = 4;
 
 /**
- * All pieces of an archive the server holds whole (the coordinator's bundle file). Pieces are read into
- * a few reused buffers: a fresh 4 MiB buffer per piece cost the coordinator 0.7-0.9 ms of page faults
- * per MiB served, more than the read itself.
+ * All pieces of an archive the server holds whole (the coordinator's bundle file). A file's pieces are
+ * read into reused buffers (PieceBufferPool), which release() gives back once the socket sent them.
  */
 export function wholeArchivePieces(source: ByteSource, pieceSize: number): PieceSource {
-  const pieceCount = Math.ceil(source.size / pieceSize);
-  const free: Buffer[] = [];
-  const ours = new WeakMap<ArrayBufferLike, Buffer>();
+  const pool = new PieceBufferPool(pieceSize, POOLED_BUFFERS);
   return {
-    pieceCount,
+    pieceCount: Math.ceil(source.size / pieceSize),
     piece: async (index) => {
       const offset = index * pieceSize;
       const length = Math.min(pieceSize, source.size - offset);
       if (source.readInto === undefined) return source.read(offset, length);
-      const target = free.pop() ?? Buffer.allocUnsafeSlow(pieceSize);
-      ours.set(target.buffer, target);
+      const target = pool.take(length);
       try {
-        return await source.readInto(target, offset, length);
+        const data = await source.readInto(target, offset, length);
+        // A source may answer with bytes of its own (a view of memory): the buffer was not needed.
+        if (data.buffer !== target.buffer) pool.give(target);
+        return data;
       } catch (err) {
-        free.push(target);
+        pool.give(target);
         throw err;
       }
     },
     release: (data) => {
-      const whole = ours.get(data.buffer);
-      if (whole === undefined) return;
-      ours.delete(data.buffer);
-      if (free.length < POOLED_BUFFERS) free.push(whole);
+      pool.give(data);
     },
   };
 }

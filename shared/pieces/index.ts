@@ -15,3 +15,4 @@ export {
   type WirePieceManifest,
   type PieceRange,
 } from './piece-manifest.js';
+export { PieceBufferPool } from './piece-buffer-pool.js';
