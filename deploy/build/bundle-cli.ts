@@ -18,6 +18,10 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
+  // Whitespace only: V8 holds and pre-parses the whole source in every process, and 28 % less of it is
+  // 6-7 MiB less RSS. Renaming identifiers (full minify) measured 10 MiB more, and it would change the
+  // class names in errors.
+  minifyWhitespace: true,
   // Native addons of dockerode's ssh transport: required from node_modules at run time, if ever.
   external: ['ssh2', 'cpu-features'],
   // Bundled CommonJS dependencies call require(); an ES module has none of its own.

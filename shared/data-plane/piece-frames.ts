@@ -24,61 +24,88 @@ export interface FramedPiece {
 /** A frame that cannot be a piece: the source is broken or lying, and the stream is dropped. */
 export class BadFrameError extends Error {}
 
+/** Where a stream's next bytes go, and what they completed: the piece stream's receiving end. */
+export interface FrameSink {
+  /** The bytes the next read may fill: the rest of a header, or the rest of a piece's body. */
+  target(): Buffer;
+  /** `length` bytes were written at the start of target(); the piece they completed, if any. */
+  filled(length: number): FramedPiece | undefined;
+}
+
 /**
- * The pieces in a byte stream of frames, up to its END_OF_PIECES frame. Each piece is copied once, from
- * the socket's chunks into a buffer from `allocate` (a fresh one by default); a frame longer than
- * `maxPieceBytes` is refused before anything is allocated. A stream that stops before its end frame
- * throws BadFrameError, as do bytes after it in the same chunk; the caller closes the stream.
+ * Parses a stream of frames in place: the socket reads each piece's body straight into the buffer
+ * from `allocate` (a fresh one by default), so a piece is copied once, from the TLS layer's
+ * cleartext into its buffer, and no chunk is allocated per read. A frame longer than
+ * `maxPieceBytes` is refused before anything is allocated; a byte after the end frame, and a stream
+ * that stops before it (finish()), throw BadFrameError. The caller closes the stream on any of them.
  */
-export async function* readFrames(
-  chunks: AsyncIterable<Buffer>,
-  maxPieceBytes: number,
-  allocate: (length: number) => Buffer = (length) => Buffer.allocUnsafe(length),
-): AsyncGenerator<FramedPiece> {
-  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-  let headerFill = 0;
-  let body: Buffer | undefined;
-  let bodyFill = 0;
-  let index = 0;
-  for await (const chunk of chunks) {
-    let at = 0;
-    while (at < chunk.length) {
-      if (body === undefined) {
-        const take = Math.min(FRAME_HEADER_BYTES - headerFill, chunk.length - at);
-        chunk.copy(header, headerFill, at, at + take);
-        headerFill += take;
-        at += take;
-        if (headerFill < FRAME_HEADER_BYTES) break;
-        headerFill = 0;
-        index = header.readUInt32BE(0);
-        const length = header.readUInt32BE(4);
-        if (index === END_OF_PIECES) {
-          if (length !== 0 || at < chunk.length) {
-            throw new BadFrameError('the piece stream goes on after its end frame');
-          }
-          return;
-        }
-        if (length > maxPieceBytes) {
-          throw new BadFrameError(
-            `frame of piece ${index} claims ${length} bytes, more than ${maxPieceBytes}`,
-          );
-        }
-        body = allocate(length);
-        bodyFill = 0;
-      }
-      const take = Math.min(body.length - bodyFill, chunk.length - at);
-      chunk.copy(body, bodyFill, at, at + take);
-      bodyFill += take;
-      at += take;
-      if (bodyFill === body.length) {
-        const data = body;
-        body = undefined;
-        yield { index, data };
-      }
+export class FrameParser implements FrameSink {
+  #header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  #headerFill = 0;
+  #body: Buffer | undefined;
+  #bodyFill = 0;
+  #index = 0;
+  #ended = false;
+  // Offered once the end frame is in: any byte that lands there is a protocol error.
+  readonly #overflow = Buffer.allocUnsafe(1);
+
+  constructor(
+    private readonly maxPieceBytes: number,
+    private readonly allocate: (length: number) => Buffer = (length) => Buffer.allocUnsafe(length),
+  ) {}
+
+  /** True once the end frame came: every piece the server was asked for was sent. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  target(): Buffer {
+    if (this.#ended) return this.#overflow;
+    if (this.#body !== undefined) return this.#body.subarray(this.#bodyFill);
+    return this.#header.subarray(this.#headerFill);
+  }
+
+  filled(length: number): FramedPiece | undefined {
+    if (length === 0) return undefined;
+    if (this.#ended) throw new BadFrameError('the piece stream goes on after its end frame');
+    if (this.#body === undefined) return this.#headerFilled(length);
+    this.#bodyFill += length;
+    return this.#bodyFill === this.#body.length ? this.#takePiece() : undefined;
+  }
+
+  /** The stream ended: throws BadFrameError unless its end frame came. */
+  finish(): void {
+    if (this.#ended) return;
+    if (this.#body !== undefined || this.#headerFill > 0) {
+      throw new BadFrameError('the piece stream ended inside a frame');
     }
+    throw new BadFrameError('the piece stream stopped before its end frame: the source failed or went away');
   }
-  if (body !== undefined || headerFill > 0) {
-    throw new BadFrameError('the piece stream ended inside a frame');
+
+  #headerFilled(length: number): FramedPiece | undefined {
+    this.#headerFill += length;
+    if (this.#headerFill < FRAME_HEADER_BYTES) return undefined;
+    this.#headerFill = 0;
+    this.#index = this.#header.readUInt32BE(0);
+    const bodyLength = this.#header.readUInt32BE(4);
+    if (this.#index === END_OF_PIECES) {
+      if (bodyLength !== 0) throw new BadFrameError('the piece stream goes on after its end frame');
+      this.#ended = true;
+      return undefined;
+    }
+    if (bodyLength > this.maxPieceBytes) {
+      throw new BadFrameError(
+        `frame of piece ${this.#index} claims ${bodyLength} bytes, more than ${this.maxPieceBytes}`,
+      );
+    }
+    this.#body = this.allocate(bodyLength);
+    this.#bodyFill = 0;
+    return bodyLength === 0 ? this.#takePiece() : undefined;
   }
-  throw new BadFrameError('the piece stream stopped before its end frame: the source failed or went away');
+
+  #takePiece(): FramedPiece {
+    const data = this.#body ?? Buffer.alloc(0);
+    this.#body = undefined;
+    return { index: this.#index, data };
+  }
 }

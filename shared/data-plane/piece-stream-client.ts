@@ -1,13 +1,14 @@
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
-import { connect as tcpConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tcpConnect, type OnReadOpts, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { createArchiveClient, type ArchiveClientOptions } from './archive-client.js';
 import { MAX_PIECE_FRAME_BYTES, PIECE_STREAM_ALPN } from './archive-wire.js';
 import { checkPeer, DATA_PLANE_SERVER_NAME } from './data-plane-tls.js';
 import type { FetchPiecesRequest } from './generated/airlift/data/v1/FetchPiecesRequest.js';
 import type { PieceStreamTicket__Output } from './generated/airlift/data/v1/PieceStreamTicket.js';
 import { splitHostPort } from './host-port.js';
-import { readFrames, type FramedPiece } from './piece-frames.js';
+import { FrameParser, type FramedPiece } from './piece-frames.js';
+import { PieceInbox } from './piece-inbox.js';
 
 /** How a receiver reaches a source. */
 export interface FetchPiecesOptions extends ArchiveClientOptions {
@@ -32,7 +33,13 @@ export async function* fetchPieces(
 ): AsyncGenerator<FramedPiece> {
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   const { port, ticket } = await openPieceStream(address, request, options, timeoutMs);
-  const socket = connectStream(splitHostPort(address).host, port, options);
+  const parser = new FrameParser(MAX_PIECE_FRAME_BYTES, options.allocate);
+  const inbox = new PieceInbox();
+  const socket = connectStream(splitHostPort(address).host, port, options, {
+    buffer: () => parser.target(),
+    callback: (length) => inbox.received(parser, length),
+  });
+  inbox.attach(socket, parser);
   const onAbort = (): void => {
     socket.destroy(options.signal?.reason as Error);
   };
@@ -44,7 +51,7 @@ export async function* fetchPieces(
     });
     socket.once('ready', () => socket.setTimeout(0));
     socket.write(ticket);
-    yield* readFrames(socket, MAX_PIECE_FRAME_BYTES, options.allocate);
+    yield* inbox.pieces();
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     socket.destroy();
@@ -82,11 +89,15 @@ async function openPieceStream(
   }
 }
 
-/** The stream's connection: mutual TLS naming `expectedPeer`, or plain TCP without `tls`. */
-function connectStream(host: string, port: number, options: FetchPiecesOptions): Socket {
+/**
+ * The stream's connection: mutual TLS naming `expectedPeer`, or plain TCP without `tls`. `onread`
+ * makes the socket read into the buffers the frame parser names instead of a new chunk per read.
+ */
+function connectStream(host: string, port: number, options: FetchPiecesOptions, onread: OnReadOpts): Socket {
   const { tls } = options;
-  if (tls === undefined) return tcpConnect({ host, port, noDelay: true });
-  return tlsConnect({
+  if (tls === undefined) return tcpConnect({ host, port, noDelay: true, onread });
+  const tlsOptions: ConnectionOptions & { onread: OnReadOpts } = {
+    onread,
     host,
     port,
     ca: tls.ca,
@@ -95,5 +106,7 @@ function connectStream(host: string, port: number, options: FetchPiecesOptions):
     servername: DATA_PLANE_SERVER_NAME,
     ALPNProtocols: [PIECE_STREAM_ALPN],
     checkServerIdentity: (_host, cert) => checkPeer(cert, options.expectedPeer),
-  });
+  };
+  // tls.connect takes onread (since Node 15); @types/node lacks it there.
+  return tlsConnect(tlsOptions);
 }

@@ -1,8 +1,13 @@
-import { execa } from 'execa';
+import type * as Execa from 'execa';
 import type { Logger } from 'pino';
 import { CommandFailedError, CommandNotFoundError, CommandTimedOutError } from '../errors/index.js';
 import { DEFAULT_TIMEOUT_MS, type CommandRunner, type RunOptions, type RunResult } from './command-runner.js';
 import { redact } from './redact.js';
+
+// execa and its dependencies cost an agent about 8 MiB of RSS when loaded; an agent importing through
+// containerd's API never runs a command, so it is loaded on the first one.
+let execaModule: Promise<typeof Execa> | undefined;
+const loadExeca = (): Promise<typeof Execa> => (execaModule ??= import('execa'));
 
 /** CommandRunner on execa: no shell, a timeout always, abortable, exit code and stderr kept on failure. */
 export class ExecaRunner implements CommandRunner {
@@ -17,6 +22,7 @@ export class ExecaRunner implements CommandRunner {
       { command: label, timeoutMs, ownProcessGroup: options.ownProcessGroup === true },
       'running command',
     );
+    const { execa } = await loadExeca();
     const result = await execa(file, [...args], {
       shell: false,
       reject: false,

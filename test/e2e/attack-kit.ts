@@ -18,7 +18,7 @@ import {
   type FramedPiece,
 } from '../../shared/data-plane/index.js';
 import { splitHostPort } from '../../shared/data-plane/host-port.js';
-import { readFrames } from '../../shared/data-plane/piece-frames.js';
+import { readFrames } from '../helpers/read-frames.js';
 import type { TestFleet } from '../helpers/test-fleet.js';
 
 /** A nats.js connection an attacker holds, and every permission violation the server reported on it. */

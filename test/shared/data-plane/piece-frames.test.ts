@@ -6,9 +6,9 @@ import {
   END_OF_PIECES,
   FRAME_HEADER_BYTES,
   frameHeader,
-  readFrames,
   type FramedPiece,
 } from '../../../shared/data-plane/piece-frames.js';
+import { readFrames } from '../../helpers/read-frames.js';
 
 const MAX = 1024;
 
