@@ -1,9 +1,8 @@
-import { once } from 'node:events';
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { ApiDescriptor } from '../containerd-api.js';
-import type { WriteCall } from './write-api.js';
+import type { WriteCall, WriteMessage } from './write-api.js';
 
-/** Bytes of blob per Write message. */
+/** Bytes of blob per Write message (containerd's own client sends up to 1 MiB). */
 const MAX_WRITE_MESSAGE_BYTES = 256 * 1024;
 
 /** Takes one blob's bytes in order and commits them under its digest. */
@@ -21,43 +20,22 @@ export interface BlobSink {
 
 /**
  * One content.Write session: STAT (ref, total, expected), WRITE messages at increasing offsets, COMMIT
- * with the expected digest and the blob's labels. Replies are read as they come (containerd answers every
- * message, and unread replies would stall the stream); send() waits for `drain`, so memory holds about
- * one chunk whatever the blob size.
+ * with the expected digest and the blob's labels. send() waits while about a MiB is queued, so memory
+ * holds little whatever the blob size; a chunk passed to write() goes out as it is, so the caller must
+ * not change it afterwards.
  */
 export class ContentWriteSession implements BlobSink {
   readonly skipped = false;
   private offset = 0;
-  private failure: ServiceError | undefined;
   /** containerd found the blob already there (another writer committed it first). */
   private alreadyThere = false;
-  private readonly finished: Promise<void>;
 
   constructor(
     private readonly call: WriteCall,
     readonly descriptor: ApiDescriptor,
     private readonly ref: string,
     private readonly labels: Readonly<Record<string, string>>,
-  ) {
-    this.finished = new Promise((resolve, reject) => {
-      // Each reply only echoes the offset; reading them keeps HTTP/2 flow control moving.
-      call.on('data', () => undefined);
-      call.on('error', (err: ServiceError) => {
-        if (err.code === GrpcStatus.ALREADY_EXISTS) {
-          this.alreadyThere = true;
-          resolve();
-          return;
-        }
-        this.failure = err;
-        reject(err);
-      });
-      call.on('status', (status: { code: GrpcStatus }) => {
-        if (status.code === GrpcStatus.OK) resolve();
-      });
-    });
-    // Failures surface from write() and commit(); this only keeps Node from calling them unhandled.
-    this.finished.catch(() => undefined);
-  }
+  ) {}
 
   /** Sends STAT: with the expected digest, containerd answers ALREADY_EXISTS (and leases it) for a blob it holds. */
   async start(): Promise<void> {
@@ -66,10 +44,7 @@ export class ContentWriteSession implements BlobSink {
   }
 
   async write(chunk: Buffer): Promise<void> {
-    if (this.alreadyThere) return;
-    // protobufjs and grpc-js each copy a message into a fresh buffer: at 1 MiB those come from mmap
-    // and cost page faults on every message; at 256 KiB malloc reuses its heap (bench:fleet, agent CPU).
-    for (let at = 0; at < chunk.length; at += MAX_WRITE_MESSAGE_BYTES) {
+    for (let at = 0; at < chunk.length && !this.alreadyThere; at += MAX_WRITE_MESSAGE_BYTES) {
       const data = chunk.subarray(at, at + MAX_WRITE_MESSAGE_BYTES);
       await this.send({ action: 'WRITE', ref: this.ref, offset: this.offset, data });
       this.offset += data.length;
@@ -77,34 +52,36 @@ export class ContentWriteSession implements BlobSink {
   }
 
   async commit(): Promise<void> {
-    if (!this.alreadyThere) {
-      const { size, digest } = this.descriptor;
-      await this.send({
-        action: 'COMMIT',
-        ref: this.ref,
-        offset: this.offset,
-        total: size,
-        expected: digest,
-        labels: this.labels,
-      });
-      this.call.end();
-    }
-    await this.finished;
+    const { size, digest } = this.descriptor;
+    await this.send({
+      action: 'COMMIT',
+      ref: this.ref,
+      offset: this.offset,
+      total: size,
+      expected: digest,
+      labels: this.labels,
+    });
+    if (this.alreadyThere) return;
+    await this.call.close().catch((err: unknown) => {
+      this.absorbAlreadyExists(err);
+    });
   }
 
   abort(): void {
     this.call.cancel();
   }
 
-  private async send(message: Parameters<WriteCall['write']>[0]): Promise<void> {
-    if (this.failure !== undefined) throw this.failure;
+  private async send(message: WriteMessage): Promise<void> {
     if (this.alreadyThere) return;
-    if (!this.call.write(message)) {
-      // `error` ends the wait too (events.once rejects on it), so a refused stream never hangs here.
-      await once(this.call, 'drain').catch((err: unknown) => {
-        if ((err as ServiceError).code !== GrpcStatus.ALREADY_EXISTS) throw err;
-      });
-    }
+    await this.call.send(message).catch((err: unknown) => {
+      this.absorbAlreadyExists(err);
+    });
+  }
+
+  // ALREADY_EXISTS ends the call early: the store holds the blob (and the lease now names it).
+  private absorbAlreadyExists(err: unknown): void {
+    if ((err as { code?: unknown }).code !== GrpcStatus.ALREADY_EXISTS) throw err;
+    this.alreadyThere = true;
   }
 }
 

@@ -1,13 +1,7 @@
-import {
-  credentials,
-  loadPackageDefinition,
-  Metadata,
-  type Client,
-  type ClientDuplexStream,
-  type ServiceError,
-} from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
 import { isNotFound, type ApiContentInfo, type ApiDescriptor } from '../containerd-api.js';
+import { ContentWriteConnection, type ContentWriteStream } from './content-write-stream.js';
 import { CONTAINERD_WRITE_API } from './write-api-schema.js';
 
 /** A mount as the snapshotter hands it out and the differ takes it back. */
@@ -28,14 +22,7 @@ export interface WriteMessage {
   readonly data?: Buffer;
   readonly labels?: Readonly<Record<string, string>>;
 }
-/** What containerd answers to each write message. */
-export interface WriteReply {
-  readonly action: 'STAT' | 'WRITE' | 'COMMIT';
-  readonly offset: number;
-  readonly total: number;
-  readonly digest: string;
-}
-export type WriteCall = ClientDuplexStream<WriteMessage, WriteReply>;
+export type WriteCall = ContentWriteStream;
 
 /** The write-side calls an import makes, one method per RPC: a seam for tests. */
 export interface ContainerdWriter {
@@ -82,6 +69,11 @@ const SERVICE_TYPES: Record<ServiceName, string> = {
   images: 'Images',
 };
 let loaded: Record<ServiceName, Ctor> | undefined;
+/** The connections every lease's view of one client shares. */
+interface SharedConnections {
+  services: Services | undefined;
+  readonly writes: ContentWriteConnection;
+}
 
 function constructors(): Record<ServiceName, Ctor> {
   if (loaded === undefined) {
@@ -109,14 +101,14 @@ export interface ContainerdWriteApiOptions {
 
 /** containerd's API for importing an image piece by piece, over its socket. */
 export class ContainerdWriteApi implements ContainerdWriter {
-  private readonly shared: { services: Services | undefined };
+  private readonly shared: SharedConnections;
 
   constructor(
     private readonly options: ContainerdWriteApiOptions,
     private readonly lease?: string,
-    shared?: { services: Services | undefined },
+    shared?: SharedConnections,
   ) {
-    this.shared = shared ?? { services: undefined };
+    this.shared = shared ?? { services: undefined, writes: new ContentWriteConnection(options.address) };
   }
 
   withLease(lease: string | undefined): ContainerdWriter {
@@ -165,10 +157,8 @@ export class ContainerdWriteApi implements ContainerdWriter {
   }
 
   openWrite(): WriteCall {
-    const s = this.connect();
-    const write = s.content['Write'] as unknown as (md: Metadata, opts: object) => WriteCall;
     // No deadline: a layer of gigabytes arrives as fast as the data plane brings it.
-    return write.call(s.content, this.metadata(), {});
+    return this.shared.writes.open(this.options.namespace, this.lease);
   }
 
   async prepareSnapshot(
@@ -215,6 +205,7 @@ export class ContainerdWriteApi implements ContainerdWriter {
   }
 
   close(): void {
+    this.shared.writes.close();
     const services = this.shared.services;
     if (services === undefined) return;
     for (const client of Object.values(services)) client.close();
