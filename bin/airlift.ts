@@ -1,30 +1,43 @@
 #!/usr/bin/env node
 // The composition root: the only module that imports both agent/ and coordinator/.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { agentCommand, nodeLoadCommand } from '../agent/index.js';
 import {
   bundleInspectCommand,
   fleetCommand,
+  nodeForgetCommand,
   resumeCommand,
   statusCommand,
   upgradeCommand,
 } from '../coordinator/index.js';
 import { processOutput } from '../shared/cli/index.js';
-import { createLogger } from '../shared/logging/index.js';
+import { exitQuietlyOnClosedPipe } from '../shared/cli/closed-pipe.js';
+import { LOG_FORMAT_OPTION, LogFormatError, loggerForArgs } from '../shared/cli/log-setup.js';
+import { exitOnUsageError } from '../shared/cli/usage-errors.js';
+import { LOG_FORMATS } from '../shared/logging/index.js';
 import { AIRLIFT_VERSION } from '../shared/version.js';
 
 let exitCode = 0;
 const setExit = (code: number): void => {
   exitCode = code;
 };
-// The agent is a daemon whose logs are its record; one-shot commands print their own output instead.
-const logger = createLogger({
-  level: process.env.AIRLIFT_LOG_LEVEL ?? (process.argv[2] === 'agent' ? 'info' : 'error'),
+exitQuietlyOnClosedPipe(() => exitCode);
+// Made before parsing: the commands are built with the logger. A bad format is a usage error.
+const logger = await loggerForArgs(process.argv.slice(2)).catch((err: unknown) => {
+  if (!(err instanceof LogFormatError)) throw err;
+  process.stderr.write(`airlift: error: ${err.message}\nsee 'airlift --help'\n`);
+  process.exit(2);
 });
 
 const program = new Command('airlift')
   .description('offline upgrade of a Helm-installed module across every node of an air-gapped cluster')
   .version(AIRLIFT_VERSION)
+  .addOption(
+    new Option(
+      `${LOG_FORMAT_OPTION} <format>`,
+      'log records as JSON lines or human text (env AIRLIFT_LOG_FORMAT; default: json for agent, else text)',
+    ).choices(LOG_FORMATS),
+  )
   // `upgrade --version V` is helm's chart version, not ours: program options only before the command.
   .enablePositionalOptions();
 program.addCommand(
@@ -34,8 +47,9 @@ program.addCommand(
 );
 program.addCommand(
   new Command('node')
-    .description('work on this node only')
-    .addCommand(nodeLoadCommand(processOutput, logger, setExit)),
+    .description('work on one node: load images on this one, or forget a gone one')
+    .addCommand(nodeLoadCommand(processOutput, logger, setExit))
+    .addCommand(nodeForgetCommand(processOutput, logger, setExit)),
 );
 
 program.addCommand(upgradeCommand(processOutput, logger, setExit));
@@ -44,13 +58,6 @@ program.addCommand(statusCommand(processOutput, logger, setExit));
 program.addCommand(agentCommand(processOutput, logger, setExit));
 program.addCommand(fleetCommand(processOutput, setExit));
 
-// addCommand() does not pass settings down: every command exits 2 on a usage error, as documented.
-const exitOnUsageError = (command: Command): void => {
-  command.showHelpAfterError().exitOverride((err) => {
-    process.exit(err.exitCode === 0 ? 0 : 2);
-  });
-  command.commands.forEach(exitOnUsageError);
-};
 exitOnUsageError(program);
 
 await program.parseAsync(process.argv);

@@ -20,6 +20,7 @@ import { ConfigInvalidError } from '../../shared/errors/index.js';
 import { ExecaRunner } from '../../shared/exec/index.js';
 import { parseRate, TokenBucket } from '../async/index.js';
 import { AgentDaemon } from '../daemon/agent-daemon.js';
+import { AgentMetrics, HealthServer, type AgentHealthView, type ServedTotals } from '../health/index.js';
 import { DEFAULT_DATA_DIRS } from '../daemon/node-facts.js';
 import { selectRuntime } from '../runtime/index.js';
 import { addRuntimeOptions, runtimeSelectionFrom, type RuntimeFlags } from './runtime-options.js';
@@ -35,7 +36,11 @@ interface AgentFlags extends NatsFlags, TrustFlags, RuntimeFlags {
   spoolDir: string;
   stallTimeout: string;
   maxRate?: string;
+  metricsListen?: string;
 }
+
+/** Where /healthz and /metrics listen unless --metrics-listen says otherwise: loopback, unauthenticated. */
+const DEFAULT_METRICS_LISTEN = '127.0.0.1:7484';
 
 /** `airlift agent`: the daemon on every node. Runs until SIGTERM/SIGINT, then drains. */
 export function agentCommand(output: CliOutput, logger: Logger, setExit: (code: number) => void): Command {
@@ -72,11 +77,15 @@ export function agentCommand(output: CliOutput, logger: Logger, setExit: (code: 
       '--drain-timeout <duration>',
       'on SIGTERM, how long a running job may finish before it is aborted',
       '60s',
+    )
+    .option(
+      '--metrics-listen <host:port>',
+      `serve /healthz and Prometheus /metrics here (default: ${DEFAULT_METRICS_LISTEN}); unauthenticated: bind beyond loopback only where node facts may be read; "off" disables`,
     );
   addRuntimeOptions(command);
   addTrustOptions(command, 'agent');
   return addNatsOptions(command).action(async (flags: AgentFlags) => {
-    setExit(await runCommand(output, () => runAgent(flags, output, logger)));
+    setExit(await runCommand(output, () => runAgent(flags, output, logger), logger));
   });
 }
 
@@ -137,18 +146,21 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
       logger: log,
     },
   );
+  const health = await startHealth(flags.metricsListen, daemon, server, log);
   // Installed before start(): a signal while the agent waits for NATS (or is refused by it) must stop
   // it too. `on`, not `once`: a second signal must not fall through to Node's default (death without
   // the goodbye heartbeat); it only says what the agent is still waiting for.
   let stopping: Promise<void> | undefined;
   let onStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (onStopped = resolve));
+  // Records, not plain lines: under JSON logging (the default for the agent) a plain line on stderr
+  // would break every reader of the stream; under text logging these come out as human lines anyway.
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping !== undefined) {
-      output.err(`airlift agent: ${signal}: already stopping (a running job may take up to --drain-timeout)`);
+      log.warn({ signal }, `${signal}: already stopping (a running job may take up to --drain-timeout)`);
       return;
     }
-    output.err(`airlift agent: ${signal}: draining`);
+    log.info({ signal }, `${signal}: draining`);
     stopping = daemon.stop().then(onStopped);
   };
   process.on('SIGTERM', onSignal);
@@ -156,10 +168,50 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
   // The listeners stay until the process ends: removed, a signal in the moment between the goodbye and
   // the exit would meet Node's default action and end the process with 128+N instead of 0.
   if (await daemon.start()) {
-    output.err(`airlift agent ${node}: running (${runtime.kind}); stop with SIGTERM`);
+    log.info({ runtime: runtime.kind }, `running (${runtime.kind}); stop with SIGTERM`);
   }
   await stopped;
+  await health?.stop();
   return ExitCode.Ok;
+}
+
+/**
+ * Serves /healthz and /metrics (undefined under `--metrics-listen off`); reachable while the agent waits
+ * for NATS. An address given on the command line must be served; the default is best effort, so that
+ * several agents on one host (the demo, tests) do not fail on its port.
+ */
+async function startHealth(
+  flag: string | undefined,
+  daemon: AgentDaemon,
+  server: ArchiveServer,
+  log: Logger,
+): Promise<HealthServer | undefined> {
+  if (flag === 'off') return undefined;
+  const listen = flag ?? DEFAULT_METRICS_LISTEN;
+  const view = (): AgentHealthView => daemon.healthView();
+  const served = (): ServedTotals => {
+    const stats = server.stats();
+    const fetches = Object.values(stats.nodes).reduce((sum, node) => sum + node.fetches, 0);
+    return { bytes: stats.bytesServed, fetches };
+  };
+  const health = new HealthServer({
+    address: listen,
+    view,
+    metrics: new AgentMetrics({ view, served }),
+    logger: log,
+  });
+  try {
+    await health.start();
+  } catch (err) {
+    if (flag === undefined) {
+      log.warn({ err: (err as Error).message }, 'no health and metrics endpoint');
+      return undefined;
+    }
+    // The runtime and spool are open already: release them so the process can exit with the error.
+    await daemon.stop();
+    throw err;
+  }
+  return health;
 }
 
 /** The node name: the identity's (a different --node is refused: no node may act as another), else --node or the host name. */

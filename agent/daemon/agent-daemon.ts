@@ -3,8 +3,11 @@ import type { Logger } from 'pino';
 import type { Bus, BusSubscription, KvStore } from '../../shared/bus/bus.js';
 import { Buckets, Subjects, type Heartbeat, type Job, type JobAck } from '../../shared/control/index.js';
 import { seal, type TrustContext } from '../../shared/trust/index.js';
+import { componentLogger } from '../../shared/logging/index.js';
 import type { TokenBucket } from '../async/index.js';
 import type { DataPlaneTls } from '../../shared/data-plane/index.js';
+import type { AgentHealthView } from '../health/index.js';
+import type { NodeLoadReport } from '../../shared/node-job/index.js';
 import type { ContainerRuntime } from '../runtime/index.js';
 import type { JobProgress } from './job-progress.js';
 import { JobGate, type FreshnessWindow } from './job-gate.js';
@@ -75,6 +78,11 @@ export class AgentDaemon {
   private readonly heartbeats: Heartbeats;
   private readonly refusals: { total: number; last?: { at: string; reason: string } } = { total: 0 };
   private gate: JobGate | undefined;
+  /** Connected to NATS now, as `bus.onStatus` last said (for /healthz). */
+  private busUp = false;
+  /** Transfer totals over the jobs run, for /metrics. */
+  private readonly received = { bytes: 0, pieces: 0, corruptPieces: 0 };
+  private lastJob: AgentHealthView['lastJob'];
   private readonly log: Logger;
   private readonly shelf: PieceShelf;
 
@@ -82,7 +90,7 @@ export class AgentDaemon {
     private readonly settings: AgentDaemonSettings,
     private readonly deps: AgentDaemonDeps,
   ) {
-    this.log = deps.logger.child({ component: 'agent', node: settings.node });
+    this.log = componentLogger(deps.logger, 'agent', { node: settings.node });
     this.shelf = new PieceShelf(settings.spoolDir, deps.endpoint, this.log);
     this.heartbeats = new Heartbeats({
       node: settings.node,
@@ -138,7 +146,9 @@ export class AgentDaemon {
     this.startAbort.signal.throwIfAborted();
     this.bus = await this.deps.connect(this.startAbort.signal);
     if (this.stopRequested) return;
+    this.busUp = true;
     this.bus.onStatus((status) => {
+      this.busUp = status === 'reconnected';
       if (status === 'reconnecting') return;
       this.log.info({ status, server: this.bus?.server }, 'control plane connection');
       // What was published during the outage is lost: say at once that this node is back.
@@ -166,6 +176,20 @@ export class AgentDaemon {
     this.startAbort.abort(new Error('agent stopping'));
     this.stopping ??= this.drain();
     return this.stopping;
+  }
+
+  /** A read-only view of what the daemon tracks, for /healthz and /metrics; never calls the runtime. */
+  healthView(): AgentHealthView {
+    const job = this.current?.progress?.snapshot();
+    return {
+      state: this.state,
+      busConnected: this.busUp && this.state !== 'stopped',
+      ...this.heartbeats.freshness(),
+      refusalsTotal: this.refusals.total,
+      job: job === undefined ? undefined : { phase: job.phase, bytesDone: job.bytesDone },
+      received: { ...this.received },
+      lastJob: this.lastJob,
+    };
   }
 
   /** The job in hand, if any (for tests and status). */
@@ -244,6 +268,7 @@ export class AgentDaemon {
     const slot: NonNullable<AgentDaemon['current']> = { progress: undefined, abort, done: Promise.resolve() };
     this.current = slot;
     this.state = 'busy';
+    const startedAt = performance.now();
     slot.done = runLoadImagesJob(
       job,
       {
@@ -261,6 +286,7 @@ export class AgentDaemon {
       (progress) => (slot.progress = progress),
     )
       .then((report) => {
+        this.countJob(report, startedAt);
         // A job that succeeded just talked to the runtime: the heartbeat after it need not probe again
         // (at N nodes finishing together, N probe processes would compete with the last verifications).
         if (report.ok) {
@@ -271,11 +297,23 @@ export class AgentDaemon {
       })
       .catch((err: unknown) => {
         this.log.error({ err, jobId: job.jobId }, 'job crashed');
+        this.lastJob = { ok: false, seconds: (performance.now() - startedAt) / 1000 };
       })
       .finally(() => {
         this.current = undefined;
         if (this.state === 'busy') this.state = 'ready';
         void this.beat();
       });
+  }
+
+  /** Adds a finished job's transfer to the totals /metrics reports. */
+  private countJob(report: NodeLoadReport, startedAt: number): void {
+    const transfer = report.transfer;
+    if (transfer !== undefined) {
+      this.received.bytes += transfer.bytesReceived;
+      this.received.pieces += transfer.piecesReceived;
+      this.received.corruptPieces += transfer.corruptPieces;
+    }
+    this.lastJob = { ok: report.ok, seconds: (performance.now() - startedAt) / 1000 };
   }
 }

@@ -47,8 +47,22 @@ export class Heartbeats {
   private beating: Promise<void> | undefined;
   private beatWanted = false;
   private lastRuntime: { at: number; facts: Heartbeat['runtime'] } | undefined;
+  private lastStoredAt: number | undefined;
 
   constructor(private readonly setup: HeartbeatSetup) {}
+
+  /** How old the last stored heartbeat and the runtime's last answer are (for /healthz and /metrics). */
+  freshness(): {
+    heartbeatAgeMs: number | undefined;
+    runtime: { ageMs: number; ok: boolean } | undefined;
+  } {
+    const now = performance.now();
+    const runtime = this.lastRuntime;
+    return {
+      heartbeatAgeMs: this.lastStoredAt === undefined ? undefined : now - this.lastStoredAt,
+      runtime: runtime === undefined ? undefined : { ageMs: now - runtime.at, ok: runtime.facts.ok },
+    };
+  }
 
   /** Where beats go, once connected. */
   attach(bus: Bus, fleet: KvStore): void {
@@ -127,6 +141,7 @@ export class Heartbeats {
       await this.fleet.put(setup.node, bytes, {
         timeoutMs: Math.max(1000, Math.min(setup.intervalMs, 5000)),
       });
+      this.lastStoredAt = performance.now();
     } catch (err) {
       // The control plane may be away; nats reconnects by itself and the next beat gets through. A
       // signed agent may not create the registry bucket: until the coordinator has, puts find no stream.

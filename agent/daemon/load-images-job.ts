@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { TokenBucket } from '../async/index.js';
 import type { Job } from '../../shared/control/index.js';
 import { ErrorCode, SpoolWriteError } from '../../shared/errors/index.js';
+import { componentLogger } from '../../shared/logging/index.js';
 import type { Sealer } from '../../shared/trust/index.js';
 import { importPartStream, loadableArchiveStream } from '../../shared/image-archive/index.js';
 import type { NodeLoadReport } from '../../shared/node-job/index.js';
@@ -46,8 +47,7 @@ export async function runLoadImagesJob(
   signal: AbortSignal,
   onProgress: (progress: JobProgress) => void,
 ): Promise<NodeLoadReport> {
-  const log = deps.logger.child({
-    component: 'load-images-job',
+  const log = componentLogger(deps.logger, 'load-images-job', {
     node: deps.node,
     jobId: job.jobId,
     runId: job.runId,

@@ -5,6 +5,7 @@ import type { TokenBucket } from '../async/index.js';
 import type { PieceSourceRef } from '../../shared/control/index.js';
 import { fetchPieces, type DataPlaneTls } from '../../shared/data-plane/index.js';
 import { AirliftError, isDiskError, SpoolWriteError } from '../../shared/errors/index.js';
+import { componentLogger } from '../../shared/logging/index.js';
 
 /** Where received pieces go: the agent's on-disk piece store (checks each digest on write). */
 export interface PieceTarget {
@@ -135,8 +136,7 @@ export async function receivePieces(options: ReceiveOptions): Promise<ReceiveRep
 async function receiveStripe(stripe: Stripe, options: ReceiveOptions, stats: ReceiveStats): Promise<void> {
   const { target, signal } = options;
   const { sources } = stripe;
-  const log = options.logger.child({
-    component: 'piece-receiver',
+  const log = componentLogger(options.logger, 'piece-receiver', {
     archiveId: options.archiveId,
     ...(stripe.count > 1 ? { stripe: stripe.stripe } : {}),
   });

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { AirliftError } from '../../shared/errors/index.js';
+import { componentLogger } from '../../shared/logging/index.js';
 import type {
   ImageLoadOutcome,
   NodeLoadReport,
@@ -47,7 +48,8 @@ export interface NodeLoadJob {
  */
 export async function runNodeLoad(job: NodeLoadJob): Promise<NodeLoadReport> {
   const started = performance.now();
-  const log = job.logger?.child({ component: 'node-load', node: job.node });
+  const log =
+    job.logger === undefined ? undefined : componentLogger(job.logger, 'node-load', { node: job.node });
   let info: RuntimeInfo;
   try {
     info = await job.runtime.info(job.signal);

@@ -7,6 +7,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
+import { whenAborted } from '../async/abort-fan-out.js';
 
 /** A content descriptor as containerd's API returns it. */
 export interface ApiDescriptor {
@@ -200,16 +201,15 @@ export class ContainerdApi implements ContainerdReader {
   async readContent(digest: string, signal?: AbortSignal): Promise<Buffer> {
     const s = this.connect();
     const call = s.content.Read({ digest }, this.metadata(), { deadline: this.deadline() });
-    const onAbort = (): void => {
+    const forget = whenAborted(signal, () => {
       call.cancel();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    });
     try {
       const chunks: Buffer[] = [];
       for await (const message of call as AsyncIterable<{ data: Buffer }>) chunks.push(message.data);
       return Buffer.concat(chunks);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      forget();
     }
   }
 
@@ -264,16 +264,16 @@ export class ContainerdApi implements ContainerdReader {
     signal?.throwIfAborted();
     const call = method(this.connect());
     return new Promise<Res>((resolve, reject) => {
-      const onAbort = (): void => {
-        pending.cancel();
-      };
+      let forget = (): void => undefined;
       const pending = call(request, this.metadata(), { deadline: this.deadline() }, (err, response) => {
-        signal?.removeEventListener('abort', onAbort);
+        forget();
         if (err !== null) reject(err);
         else if (response === undefined) reject(new Error('containerd API: empty reply'));
         else resolve(response);
       });
-      signal?.addEventListener('abort', onAbort, { once: true });
+      forget = whenAborted(signal, () => {
+        pending.cancel();
+      });
     });
   }
 }

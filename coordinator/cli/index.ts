@@ -3,3 +3,4 @@ export { upgradeCommand } from './upgrade-command.js';
 export { statusCommand } from './status-command.js';
 export { resumeCommand } from './resume-command.js';
 export { fleetCommand } from './fleet-command.js';
+export { nodeForgetCommand } from './node-forget-command.js';

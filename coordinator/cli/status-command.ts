@@ -5,93 +5,96 @@ import {
   addNatsOptions,
   addTrustOptions,
   ExitCode,
-  formatBytes,
+  parseDuration,
   resolveTrust,
   runCommand,
   type CliOutput,
   type TrustFlags,
 } from '../../shared/cli/index.js';
 import { FleetRegistry, type AgentRow } from '../fleet/index.js';
+import { judgeStatus, missingNodesMessage, parseNodeList } from './status-selection.js';
+import { statusJson, statusTable } from './status-table.js';
+import { repeatUntilSignal } from './status-watch.js';
+
+type StatusFlags = TrustFlags & { output: 'text' | 'json'; watch?: string | true; nodes?: string };
+
+/** How one report is printed: once, or as one frame of `--watch`. */
+interface ReportMode {
+  readonly json: boolean;
+  readonly watch: boolean;
+  /** Clear the screen before each frame (text on a terminal). */
+  readonly redraw: boolean;
+}
+
+const DEFAULT_WATCH_MS = 2000;
+// Cursor home + erase display: the next frame overwrites the previous one in place.
+const CLEAR_SCREEN = '\u001b[H\u001b[2J';
 
 /** `airlift status`: one row per agent from the fleet registry, healthy / stale / down. */
 export function statusCommand(output: CliOutput, logger: Logger, setExit: (code: number) => void): Command {
   const command = new Command('status')
-    .description('show fleet health from the registry: one row per agent')
-    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'));
+    .description('show fleet health from the registry: one row per agent; exits 11 unless all are healthy')
+    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--nodes <names>', 'only these agents, comma-separated (a name with no entry exits 11)')
+    .option('--watch [interval]', 'redraw every interval (default 2s) until SIGINT/SIGTERM');
   addTrustOptions(command, 'coordinator');
-  return addNatsOptions(command).action(async (flags: TrustFlags & { output: 'text' | 'json' }) => {
-    setExit(
-      await runCommand(output, async () => {
-        const setup = await resolveTrust(flags, 'coordinator', 'airlift-status', output);
-        const bus = await connectBus({ ...setup.nats, name: 'airlift-status' }, logger);
-        try {
-          const rows = await (await FleetRegistry.open(bus, setup.trust.policy, undefined, logger)).list();
-          if (flags.output === 'json') output.out(JSON.stringify(rows.map(toJson), null, 2));
-          else printTable(rows, output);
-          return ExitCode.Ok;
-        } finally {
-          await bus.drain();
-        }
-      }),
-    );
+  return addNatsOptions(command).action(async (flags: StatusFlags) => {
+    setExit(await runCommand(output, () => runStatus(flags, output, logger)));
   });
 }
 
-function toJson(row: AgentRow): Record<string, unknown> {
-  return { ...row.heartbeat, health: row.health, lastSeenMs: row.ageMs };
-}
-
-function printTable(rows: readonly AgentRow[], output: CliOutput): void {
-  if (rows.length === 0) {
-    output.out('no agent has announced itself yet: start `airlift agent` on every node');
-    return;
+async function runStatus(flags: StatusFlags, output: CliOutput, logger: Logger): Promise<number> {
+  const nodes = flags.nodes === undefined ? undefined : parseNodeList(flags.nodes);
+  const watchMs =
+    flags.watch === undefined
+      ? undefined
+      : flags.watch === true
+        ? DEFAULT_WATCH_MS
+        : parseDuration(flags.watch, '--watch');
+  const setup = await resolveTrust(flags, 'coordinator', 'airlift-status', output);
+  const bus = await connectBus({ ...setup.nats, name: 'airlift-status' }, logger);
+  try {
+    const registry = await FleetRegistry.open(bus, setup.trust.policy, undefined, logger);
+    const mode: ReportMode = {
+      json: flags.output === 'json',
+      watch: watchMs !== undefined,
+      redraw: watchMs !== undefined && flags.output === 'text' && process.stdout.isTTY,
+    };
+    const report = async (): Promise<number> => printReport(await registry.list(), nodes, mode, output);
+    if (watchMs === undefined) return await report();
+    // Watching is for a person or a log: the health of one frame is not the command's outcome.
+    await repeatUntilSignal(watchMs, async () => {
+      // A NATS blip must not end a watch an operator left running: say so and try at the next tick.
+      await report().catch((err: unknown) => {
+        output.err(`airlift: could not read the fleet registry (${(err as Error).message}); trying again`);
+      });
+    });
+    return ExitCode.Ok;
+  } finally {
+    await bus.drain();
   }
-  const header = [
-    'NODE',
-    'HEALTH',
-    'LAST SEEN',
-    'STATE',
-    'RUNTIME',
-    'FREE DISK',
-    'VERSION',
-    'TRUST',
-    'REFUSED',
-    'JOB',
-  ];
-  const table = [
-    header,
-    ...rows.map((row) => {
-      const hb = row.heartbeat;
-      const runtime = `${hb.runtime.kind} ${hb.runtime.version}${hb.runtime.ok ? '' : ' (not answering)'}`;
-      const job =
-        hb.job === undefined
-          ? '-'
-          : `${hb.job.runId} ${hb.job.phase} ${formatBytes(hb.job.bytesDone)}/${formatBytes(hb.job.bytesTotal)}`;
-      return [
-        row.node,
-        row.health,
-        age(row.ageMs),
-        hb.state,
-        runtime,
-        formatBytes(hb.disk.freeBytes),
-        hb.agentVersion,
-        hb.trust,
-        String(hb.refusals.total),
-        job,
-      ];
-    }),
-  ];
-  const widths = header.map((_, col) => Math.max(...table.map((r) => (r[col] ?? '').length)));
-  for (const r of table)
-    output.out(
-      r
-        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    );
 }
 
-function age(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+/** Prints one report of the targeted agents; resolves its exit code. */
+function printReport(
+  all: readonly AgentRow[],
+  nodes: readonly string[] | undefined,
+  mode: ReportMode,
+  output: CliOutput,
+): number {
+  const verdict = judgeStatus(all, nodes);
+  if (mode.json) {
+    const rows = verdict.rows.map(statusJson);
+    output.out(mode.watch ? JSON.stringify(rows) : JSON.stringify(rows, null, 2));
+  } else {
+    const lines = statusTable(verdict.rows);
+    if (mode.redraw) lines[0] = `${CLEAR_SCREEN}${lines[0] ?? ''}`;
+    else if (mode.watch) lines.unshift(`--- ${new Date().toISOString()}`);
+    lines.forEach((line) => {
+      output.out(line);
+    });
+  }
+  const missing = missingNodesMessage(verdict.missing);
+  if (missing !== undefined) output.err(missing);
+  return verdict.exitCode;
 }

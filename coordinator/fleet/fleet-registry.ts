@@ -52,6 +52,16 @@ export class FleetRegistry {
   }
 
   /**
+   * Removes a node's entry so a gone node stops showing up and stops blocking `--nodes all`; resolves
+   * false when there was nothing to remove. An agent that still runs re-announces itself on its next beat.
+   */
+  async forget(node: string): Promise<boolean> {
+    if ((await this.kv.get(node)) === undefined) return false;
+    await this.kv.delete(node);
+    return true;
+  }
+
+  /**
    * Calls `onRow` for every agent's current heartbeat, then for each new one as it is stored (judged at
    * arrival); resolves once the current ones were passed. stop() ends it. With `only`, entries of other
    * nodes are dropped before their signature is checked: at 1,000 agents a run's watch otherwise spent

@@ -18,6 +18,8 @@ export const ExitCode = {
   KubePhaseFailed: 9,
   /** Stopped by SIGINT/SIGTERM. */
   Interrupted: 10,
+  /** `status`: some targeted agent is stale, down, unknown, or none announced itself. */
+  Unhealthy: 11,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

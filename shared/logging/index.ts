@@ -1,1 +1,3 @@
+export { componentLogger } from './component-logger.js';
+export { LOG_FORMATS, parseLogFormat, textLogDestination, type LogFormat } from './log-format.js';
 export { createLogger, silentLogger, type Logger, type LoggerSetup } from './logger.js';

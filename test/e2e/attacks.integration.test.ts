@@ -77,8 +77,10 @@ describe('attacks on a secure fleet (issue 11): every one fails', { timeout: 900
   };
   const status = async (): Promise<StatusRow[]> => {
     const run = await cli('status', ['status', ...live().coordinatorArgs, '--output', 'json']);
-    assert.equal(run.exitCode, 0, run.stderr);
-    return JSON.parse(run.stdout) as StatusRow[];
+    const rows = JSON.parse(run.stdout) as StatusRow[];
+    const unhealthy = rows.length === 0 || rows.some((r) => r.health !== 'healthy');
+    assert.equal(run.exitCode, unhealthy ? 11 : 0, run.stderr);
+    return rows;
   };
   const row = async (node: string): Promise<StatusRow> => {
     const found = (await status()).find((r) => r.node === node);

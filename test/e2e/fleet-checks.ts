@@ -75,6 +75,12 @@ export async function statusRows(
   fleet: LocalFleet,
 ): Promise<{ node: string; health: string; state: string }[]> {
   const run = await runCli(['status', ...fleet.coordinatorArgs, '--output', 'json']);
-  if (run.exitCode !== 0) throw new Error(`airlift status failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as { node: string; health: string; state: string }[];
+  if (run.exitCode !== 0 && run.exitCode !== 11) throw new Error(`airlift status failed: ${run.stderr}`);
+  const rows = JSON.parse(run.stdout) as { node: string; health: string; state: string }[];
+  // Exit 11 says some agent is not healthy (or none announced itself), and only then.
+  const unhealthy = rows.length === 0 || rows.some((row) => row.health !== 'healthy');
+  if (run.exitCode !== (unhealthy ? 11 : 0)) {
+    throw new Error(`airlift status exited ${run.exitCode} for ${JSON.stringify(rows.map((r) => r.health))}`);
+  }
+  return rows;
 }

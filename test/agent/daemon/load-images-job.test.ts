@@ -9,7 +9,8 @@ import { PieceShelf } from '../../../agent/daemon/piece-shelf.js';
 import { Subjects, jobEventSchema, type JobEvent } from '../../../shared/control/index.js';
 import { openMessage } from '../../../shared/trust/index.js';
 import { TestKeys } from '../../helpers/test-keys.js';
-import { silentLogger } from '../../../shared/logging/index.js';
+import { PassThrough } from 'node:stream';
+import { componentLogger, createLogger, silentLogger } from '../../../shared/logging/index.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { FakeEndpoint, PieceOrigin, PlanRuntime } from './daemon-kit.js';
 
@@ -94,6 +95,35 @@ describe('runLoadImagesJob', { timeout: 20_000 }, () => {
     );
     assert.equal(tracker?.snapshot().phase, 'done');
     assert.equal(tracker.snapshot().bytesDone, origin.bytes.length);
+  });
+
+  it('logs each key once per line under the agent’s loggers, the innermost component named', async () => {
+    const run = setup();
+    const sink = new PassThrough();
+    let text = '';
+    sink.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    // As agent-command and AgentDaemon nest them.
+    const agentLog = componentLogger(
+      createLogger({ level: 'debug', destination: sink }).child({ node: 'node-a' }),
+      'agent',
+      {
+        node: 'node-a',
+      },
+    );
+    await runLoadImagesJob(
+      origin.job(),
+      { ...run.deps, logger: agentLog },
+      new AbortController().signal,
+      () => undefined,
+    );
+    await run.shelf.close();
+    const lines = text.trim().split('\n');
+    assert.ok(lines.some((line) => line.includes('"component":"load-images-job"')));
+    for (const line of lines) {
+      for (const key of ['node', 'component', 'jobId', 'runId', 'time']) {
+        assert.ok(line.split(`"${key}":`).length <= 2, `${key} twice in ${line}`);
+      }
+    }
   });
 
   it('skips the load when allowed and every target is already verified, stopping the transfer it began', async () => {

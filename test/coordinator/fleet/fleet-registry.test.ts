@@ -121,4 +121,25 @@ describe('FleetRegistry', { timeout: 10_000 }, () => {
     const lenient = await FleetRegistry.open(bus, policy);
     assert.equal((await lenient.get('node-a', now))?.health, 'healthy');
   });
+
+  it('forgets a node: it leaves list() and get(), others stay, and a second forget finds nothing', async () => {
+    await put(heartbeat({ node: 'node-a' }));
+    await put(heartbeat({ node: 'node-b' }));
+    const registry = await FleetRegistry.open(bus, policy);
+    assert.equal(await registry.forget('node-b'), true);
+    assert.deepEqual(
+      (await registry.list()).map((r) => r.node),
+      ['node-a'],
+    );
+    assert.equal(await registry.get('node-b'), undefined);
+    assert.equal(await registry.forget('node-b'), false);
+    assert.equal(await registry.forget('never-seen'), false);
+  });
+
+  it('forgets an entry that does not verify too: a forged entry must not be stuck in the bucket', async () => {
+    await kv.put('node-x', new TextEncoder().encode('not json'));
+    const registry = await FleetRegistry.open(bus, policy);
+    assert.equal(await registry.forget('node-x'), true);
+    assert.equal(await kv.get('node-x'), undefined);
+  });
 });
