@@ -11,11 +11,12 @@ import {
   upgradeCommand,
 } from '../coordinator/index.js';
 import { processOutput } from '../shared/cli/index.js';
+import { completionCommand } from '../shared/cli/completion-command.js';
 import { exitQuietlyOnClosedPipe } from '../shared/cli/closed-pipe.js';
 import { LOG_FORMAT_OPTION, LogFormatError, loggerForArgs } from '../shared/cli/log-setup.js';
 import { exitOnUsageError } from '../shared/cli/usage-errors.js';
 import { LOG_FORMATS } from '../shared/logging/index.js';
-import { AIRLIFT_VERSION } from '../shared/version.js';
+import { AIRLIFT_VERSION_LINE } from '../shared/version.js';
 
 let exitCode = 0;
 const setExit = (code: number): void => {
@@ -31,7 +32,7 @@ const logger = await loggerForArgs(process.argv.slice(2)).catch((err: unknown) =
 
 const program = new Command('airlift')
   .description('offline upgrade of a Helm-installed module across every node of an air-gapped cluster')
-  .version(AIRLIFT_VERSION)
+  .version(AIRLIFT_VERSION_LINE)
   .addOption(
     new Option(
       `${LOG_FORMAT_OPTION} <format>`,
@@ -57,6 +58,7 @@ program.addCommand(resumeCommand(processOutput, logger, setExit));
 program.addCommand(statusCommand(processOutput, logger, setExit));
 program.addCommand(agentCommand(processOutput, logger, setExit));
 program.addCommand(fleetCommand(processOutput, setExit));
+program.addCommand(completionCommand(processOutput));
 
 exitOnUsageError(program);
 

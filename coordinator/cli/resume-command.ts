@@ -1,36 +1,34 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
-import { parseDuration, resolveTrust, runCommand, type CliOutput } from '../../shared/cli/index.js';
-import { Buckets, decodeMessage, RUN_ID, runStateSchema, type RunState } from '../../shared/control/index.js';
+import { resolveTrust, runCommand, type CliOutput } from '../../shared/cli/index.js';
+import { Buckets, decodeMessage, RUN_ID, runStateSchema } from '../../shared/control/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
-import type { UpgradeRequest } from '../upgrade/upgrade-request.js';
-import {
-  addSessionOptions,
-  parsePieceSize,
-  parseStripes,
-  runUpgradeSession,
-  type SessionFlags,
-} from './upgrade-session.js';
-
-interface ResumeFlags extends SessionFlags {
-  timeout: string;
-  forceLoad: boolean;
-  force: boolean;
-}
+import { resumeRequest, type ResumeFlags } from './resume-parameters.js';
+import { addSessionOptions, runUpgradeSession } from './upgrade-session.js';
 
 /**
  * `airlift resume RUN_ID`: runs a stopped or failed upgrade again with its stored parameters and run
- * directory. Nodes that already verified everything skip the transfer; bak.yaml from the first attempt
- * is kept, because after a failed helm upgrade the release's values already name the new registry.
+ * directory; flags given on its command line override the stored ones. Nodes that already verified
+ * everything skip the transfer; bak.yaml from the first attempt is kept, because after a failed helm
+ * upgrade the release's values already name the new registry.
  */
 export function resumeCommand(output: CliOutput, logger: Logger, setExit: (code: number) => void): Command {
   const command = new Command('resume')
-    .description('run a failed or interrupted upgrade again, with its stored parameters and run directory')
+    .description(
+      'run a failed or interrupted upgrade again, with its stored parameters and run directory; flags given here override the stored ones',
+    )
     .argument('<run-id>', 'the run id `airlift upgrade` printed (also in <run-dir>/run.json)')
     .option('--timeout <duration>', 'longest the distribution may take', '30m')
     .option('--force-load', 'load even on nodes that already hold every image verified', false)
     .option('--force', 'run again even a run that finished (helm upgrade runs again)', false);
-  return addSessionOptions(command).action(async (runId: string, flags: ResumeFlags) => {
+  addSessionOptions(command).addHelpText(
+    'after',
+    '\nEvery parameter recorded for the run (--timeout, --distribution, --stripes, --piece-size, --listen,\n' +
+      '--advertise, --stream-listen, --helm, --kubectl, --kubeconfig, --kube-context) is reused; a flag given\n' +
+      'here overrides it, and the defaults shown apply only to runs recorded without it. NATS credentials\n' +
+      'and the identity are never recorded: pass them again. --force-load is not reused.',
+  );
+  return command.action(async (runId: string, flags: ResumeFlags) => {
     setExit(
       await runCommand(output, async () => {
         const setup = await resolveTrust(flags, 'coordinator', 'airlift-resume', output);
@@ -63,7 +61,7 @@ export function resumeCommand(output: CliOutput, logger: Logger, setExit: (code:
             }
             const why = state.failure === undefined ? '' : `: ${state.failure.message}`;
             output.out(`resuming run ${runId} (it stopped in phase ${state.phase}${why})`);
-            return requestFor(state, flags);
+            return resumeRequest(state, flags, (flag) => command.getOptionValueSource(flag) === 'cli');
           },
           flags,
           output,
@@ -74,24 +72,4 @@ export function resumeCommand(output: CliOutput, logger: Logger, setExit: (code:
       }),
     );
   });
-}
-
-function requestFor(state: RunState, flags: ResumeFlags): UpgradeRequest {
-  return {
-    bundlePath: state.bundle,
-    release: state.release,
-    namespace: state.namespace,
-    imageRegistry: state.imageRegistry,
-    nodes: Object.keys(state.nodes),
-    timeoutMs: parseDuration(flags.timeout, '--timeout'),
-    runDir: state.runDir,
-    dryRun: false,
-    allowHintMismatch: false,
-    forceLoad: flags.forceLoad,
-    distribution: flags.distribution,
-    stripes: parseStripes(flags.stripes),
-    pieceSize: parsePieceSize(flags.pieceSize),
-    resumes: state.runId,
-    ...(state.version === undefined ? {} : { version: state.version }),
-  };
 }

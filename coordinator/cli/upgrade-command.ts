@@ -7,6 +7,7 @@ import {
   parsePieceSize,
   parseStripes,
   runUpgradeSession,
+  sessionSettings,
   type SessionFlags,
 } from './upgrade-session.js';
 
@@ -57,6 +58,7 @@ export function upgradeCommand(output: CliOutput, logger: Logger, setExit: (code
           distribution: flags.distribution,
           stripes: parseStripes(flags.stripes),
           pieceSize: parsePieceSize(flags.pieceSize),
+          session: sessionSettings(flags),
           ...(flags.version === undefined ? {} : { version: flags.version }),
           ...(flags.imageRegistry === undefined ? {} : { imageRegistry: flags.imageRegistry }),
           ...(flags.runDir === undefined ? {} : { runDir: flags.runDir }),

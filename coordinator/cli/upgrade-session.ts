@@ -24,7 +24,7 @@ import {
 import { KubeTools } from '../kube/index.js';
 import { PlainProgressView, TtyProgressView } from '../upgrade/progress-view.js';
 import { runUpgrade } from '../upgrade/upgrade-run.js';
-import type { UpgradeRequest } from '../upgrade/upgrade-request.js';
+import type { SessionSettings, UpgradeRequest } from '../upgrade/upgrade-request.js';
 
 /** The flags `upgrade` and `resume` share: where the control plane, data plane and cluster tools are. */
 export interface SessionFlags extends TrustFlags {
@@ -111,26 +111,23 @@ export async function runUpgradeSession(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const kube = new KubeTools({
-    runner: new ExecaRunner(logger),
-    helmPath: flags.helm,
-    kubectlPath: flags.kubectl,
-    logger,
-    ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
-    ...(flags.kubeContext === undefined ? {} : { kubeContext: flags.kubeContext }),
-  });
-  const server = new ArchiveServer({
-    address: flags.listen,
-    ...(flags.streamListen === undefined ? {} : { streamAddress: flags.streamListen }),
-    logger,
-    ...(dataPlaneTls === undefined ? {} : { tls: dataPlaneTls }),
-  });
   let bus: Bus | undefined;
+  let server: ArchiveServer | undefined;
   try {
     bus = await connectBus({ ...setup.nats, name: 'airlift-upgrade' }, logger);
     const request = await requestFrom(bus);
-    const bound = request.dryRun ? flags.listen : await server.start();
-    const agentsDial = flags.advertise ?? advertisedAddress(bound);
+    // `resume` takes these from the run's record, so they are known only now.
+    const session = request.session ?? sessionSettings(flags);
+    const kube = kubeTools(session, logger);
+    const archiveServer = new ArchiveServer({
+      address: session.listen,
+      ...(session.streamListen === undefined ? {} : { streamAddress: session.streamListen }),
+      logger,
+      ...(dataPlaneTls === undefined ? {} : { tls: dataPlaneTls }),
+    });
+    server = archiveServer;
+    const bound = request.dryRun ? session.listen : await archiveServer.start();
+    const agentsDial = session.advertise ?? advertisedAddress(bound);
     return await runUpgrade(request, {
       bus,
       kube,
@@ -140,9 +137,9 @@ export async function runUpgradeSession(
           // Plaintext (--insecure) identifies nobody, so it cannot hold anyone back either.
           const access: ArchiveAccess =
             dataPlaneTls === undefined ? { kind: 'anyone' } : { kind: 'nodes', names: nodes };
-          server.registerPieces(id, wholeArchivePieces(source, pieceSize), access);
+          archiveServer.registerPieces(id, wholeArchivePieces(source, pieceSize), access);
         },
-        unregister: (id) => server.unregister(id),
+        unregister: (id) => archiveServer.unregister(id),
         advertisedAddress: agentsDial,
       },
       dataPlaneTls,
@@ -162,9 +159,33 @@ export async function runUpgradeSession(
   } finally {
     // The signal listeners stay until the process exits (they do not keep it alive): removed, a
     // second Ctrl-C in the moment between the run's end and the exit would end it with 130.
-    await server.stop();
+    await server?.stop();
     await bus?.drain();
   }
+}
+
+/** The session flags as given (or defaulted) on the command line. */
+export function sessionSettings(flags: SessionFlags): SessionSettings {
+  return {
+    listen: flags.listen,
+    helm: flags.helm,
+    kubectl: flags.kubectl,
+    ...(flags.advertise === undefined ? {} : { advertise: flags.advertise }),
+    ...(flags.streamListen === undefined ? {} : { streamListen: flags.streamListen }),
+    ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
+    ...(flags.kubeContext === undefined ? {} : { kubeContext: flags.kubeContext }),
+  };
+}
+
+function kubeTools(session: SessionSettings, logger: Logger): KubeTools {
+  return new KubeTools({
+    runner: new ExecaRunner(logger),
+    helmPath: session.helm,
+    kubectlPath: session.kubectl,
+    logger,
+    ...(session.kubeconfig === undefined ? {} : { kubeconfig: session.kubeconfig }),
+    ...(session.kubeContext === undefined ? {} : { kubeContext: session.kubeContext }),
+  });
 }
 
 /** `4MiB`, `1MiB`, `262144`… as bytes; must be a piece size the manifest accepts. */

@@ -1,5 +1,16 @@
 import type { DistributionMode } from './distribution-plan.js';
 
+/** Where the coordinator serves the data plane and which cluster tools it runs: recorded with the run. */
+export interface SessionSettings {
+  readonly listen: string;
+  readonly advertise?: string;
+  readonly streamListen?: string;
+  readonly helm: string;
+  readonly kubectl: string;
+  readonly kubeconfig?: string;
+  readonly kubeContext?: string;
+}
+
 /** What the operator asked `airlift upgrade` to do, resolved from flags once. */
 export interface UpgradeRequest {
   readonly bundlePath: string;
@@ -32,6 +43,8 @@ export interface UpgradeRequest {
    * stopped or died), instead of waiting up to the lease's ttl for it to lapse.
    */
   readonly resumes?: string;
+  /** Recorded in the run's state so `airlift resume` serves and runs the same (absent in unit tests). */
+  readonly session?: SessionSettings;
 }
 
 /** Defaults of the numbers above, documented in the README. */

@@ -3,12 +3,37 @@
 // modules of the unbundled tree took 0.6-0.7 s of CPU at every start (`airlift --version`: 0.75 s
 // against 0.25 s bundled), paid by every `airlift upgrade` before its first job and by every agent.
 // Run by `npm run build` after tsc.
+import { execFileSync } from 'node:child_process';
 import { chmod } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const outfile = `${root}dist/airlift.mjs`;
+
+/** A git command's trimmed stdout in the repository, or undefined when git or the .git dir is absent. */
+function git(args: readonly string[]): string | undefined {
+  try {
+    return execFileSync('git', args, {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The commit `airlift --version` names: HEAD, `-dirty` with uncommitted changes, or `unknown`. */
+function buildCommit(): string {
+  const head = git(['rev-parse', '--short=12', 'HEAD']);
+  if (head === undefined || !/^[0-9a-f]{7,40}$/.test(head)) return 'unknown';
+  // --no-optional-locks: a build must not take the index lock (or rewrite the index) under a
+  // concurrent git command.
+  const changes = git(['--no-optional-locks', 'status', '--porcelain']);
+  return changes === undefined || changes === '' ? head : `${head}-dirty`;
+}
 
 await build({
   entryPoints: [`${root}dist/bin/airlift.js`],
@@ -28,6 +53,8 @@ await build({
   banner: {
     js: "import { createRequire as airliftCreateRequire } from 'node:module'; const require = airliftCreateRequire(import.meta.url);",
   },
+  // shared/version.ts reads it; the tsc output in dist/ has none and says `unknown`.
+  define: { __AIRLIFT_COMMIT__: JSON.stringify(buildCommit()) },
   logLevel: 'warning',
 });
 await chmod(outfile, 0o755);

@@ -12,3 +12,10 @@ export {
   type TrustFlags,
   type TrustSetup,
 } from './trust-options.js';
+export {
+  completionScript,
+  parseCompletionShell,
+  COMPLETION_SHELLS,
+  type CompletionShell,
+} from './completion.js';
+export { completionCommand } from './completion-command.js';

@@ -25,6 +25,26 @@ const nodeState = z.object({
 });
 export type NodeRunState = z.infer<typeof nodeState>;
 
+/**
+ * The operator's flags for a run, so `airlift resume` runs it again the same way. Every field is
+ * optional: records written before they existed stay readable. No credentials: paths and addresses only.
+ */
+const runParameters = z.object({
+  timeoutMs: z.number().int().positive().optional(),
+  distribution: z.enum(['chain', 'tree', 'star']).optional(),
+  stripes: z.number().int().positive().optional(),
+  pieceSize: z.number().int().positive().optional(),
+  allowHintMismatch: z.boolean().optional(),
+  listen: z.string().optional(),
+  advertise: z.string().optional(),
+  streamListen: z.string().optional(),
+  helm: z.string().optional(),
+  kubectl: z.string().optional(),
+  kubeconfig: z.string().optional(),
+  kubeContext: z.string().optional(),
+});
+export type RunParameters = z.infer<typeof runParameters>;
+
 /** One upgrade run as stored in the runs bucket: what another `airlift` process reads. */
 export const runStateSchema = z.object({
   v: z.literal(1),
@@ -37,6 +57,8 @@ export const runStateSchema = z.object({
   version: z.string().optional(),
   imageRegistry: z.string(),
   runDir: z.string(),
+  /** Absent in records written before `airlift resume` reused them. */
+  parameters: runParameters.optional(),
   startedAt: z.string(),
   updatedAt: z.string(),
   phase: z.enum(RUN_PHASES),
