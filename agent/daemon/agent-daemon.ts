@@ -268,6 +268,8 @@ export class AgentDaemon {
     const slot: NonNullable<AgentDaemon['current']> = { progress: undefined, abort, done: Promise.resolve() };
     this.current = slot;
     this.state = 'busy';
+    // At once, not at the next beat: `airlift status` (and whoever waits for an idle node) sees the job.
+    void this.beat();
     const startedAt = performance.now();
     slot.done = runLoadImagesJob(
       job,

@@ -126,8 +126,12 @@ describe(
       const calls = await readStandInLog(log);
       assert.ok(!calls.some((c) => c.argv[0] === 'upgrade' || c.argv[0] === 'apply'));
       // The agent's job runs on without its source until it gives up; the next test needs it idle.
+      // Only a heartbeat sent after the run ended says so: an older one may predate the job.
+      const endedAt = Date.now();
+      const idleSince = (row: { state: string; sentAt?: string } | undefined): boolean =>
+        row?.state === 'ready' && Date.parse(row.sentAt ?? '') > endedAt;
       const deadline = Date.now() + 60_000;
-      while ((await statusRows(fleet)).find((r) => r.node === 'node-a')?.state !== 'ready') {
+      while (!idleSince((await statusRows(fleet)).find((r) => r.node === 'node-a'))) {
         assert.ok(Date.now() < deadline, 'node-a never went back to ready');
         await sleep(250);
       }
