@@ -15,33 +15,31 @@ const RESUME_AT = 1;
 export class PieceInbox {
   readonly #queue: FramedPiece[] = [];
   #failure: Error | undefined;
-  #closed = false;
   #wake: (() => void) | undefined;
   #socket: Socket | undefined;
-  #parser: FrameParser | undefined;
 
-  /** Watches `socket`'s end: an error it dies of, or a close before `parser` saw the end frame. */
-  attach(socket: Socket, parser: FrameParser): void {
+  constructor(private readonly parser: FrameParser) {}
+
+  /** Watches `socket`'s end: an error it dies of, or a close before the parser saw the end frame. */
+  attach(socket: Socket): void {
     this.#socket = socket;
-    this.#parser = parser;
     socket.once('error', (err) => {
       this.#fail(err);
     });
     socket.once('close', () => {
-      if (!parser.ended) {
-        try {
-          parser.finish();
-        } catch (err) {
-          this.#fail(err);
-        }
+      // finish() throws unless the end frame came: a close without a failure is a complete stream.
+      try {
+        this.parser.finish();
+      } catch (err) {
+        this.#fail(err);
       }
-      this.#closed = true;
       this.#notify();
     });
   }
 
-  /** The onread callback: `length` bytes landed in parser.target(). False stops reading. */
-  received(parser: FrameParser, length: number): boolean {
+  /** The onread callback: `length` bytes landed in the parser's target(). False stops reading. */
+  received(length: number): boolean {
+    const { parser } = this;
     if (this.#failure !== undefined) return false;
     try {
       const piece = parser.filled(length);
@@ -70,8 +68,7 @@ export class PieceInbox {
         continue;
       }
       if (this.#failure !== undefined) throw this.#failure;
-      // A close without a failure came after the end frame: the close handler checks.
-      if (this.#parser?.ended === true || this.#closed) return;
+      if (this.parser.ended) return;
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });

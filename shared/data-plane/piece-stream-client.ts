@@ -34,12 +34,12 @@ export async function* fetchPieces(
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   const { port, ticket } = await openPieceStream(address, request, options, timeoutMs);
   const parser = new FrameParser(MAX_PIECE_FRAME_BYTES, options.allocate);
-  const inbox = new PieceInbox();
+  const inbox = new PieceInbox(parser);
   const socket = connectStream(splitHostPort(address).host, port, options, {
     buffer: () => parser.target(),
-    callback: (length) => inbox.received(parser, length),
+    callback: (length) => inbox.received(length),
   });
-  inbox.attach(socket, parser);
+  inbox.attach(socket);
   const onAbort = (): void => {
     socket.destroy(options.signal?.reason as Error);
   };
