@@ -11,8 +11,8 @@ cd "$(dirname "$0")/../.."
 # Non-login root shells sometimes lack the sbin dirs, where dockerd, runc and ip live.
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
-commands=(nats-server dockerd containerd ctr runc docker-registry skopeo ip)
-packages=(nats-server docker.io containerd runc docker-registry skopeo iproute2)
+commands=(nats-server dockerd containerd ctr runc docker-registry skopeo ip chromium)
+packages=(nats-server docker.io containerd runc docker-registry skopeo iproute2 chromium)
 
 missing=()
 for cmd in "${commands[@]}"; do
