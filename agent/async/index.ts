@@ -1,3 +1,3 @@
 export { withTimeout, TimeoutError } from './with-timeout.js';
-export { TokenBucket, parseRate } from './token-bucket.js';
+export { TokenBucket } from './token-bucket.js';
 export { whenAborted } from './abort-fan-out.js';

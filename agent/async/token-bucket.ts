@@ -31,25 +31,3 @@ export class TokenBucket {
     this.last = now;
   }
 }
-
-/** Parses `50MB/s`, `200Mbit/s`, `10MiB/s`, `1GB/s` or a plain number of bytes per second. */
-export function parseRate(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(|B|KB|MB|GB|KiB|MiB|GiB|kbit|Mbit|Gbit)(?:\/s)?$/i.exec(text.trim());
-  if (m?.[1] === undefined) return undefined;
-  const unit = (m[2] ?? '').toLowerCase();
-  const factor: Record<string, number> = {
-    '': 1,
-    b: 1,
-    kb: 1e3,
-    mb: 1e6,
-    gb: 1e9,
-    kib: 1024,
-    mib: 1024 ** 2,
-    gib: 1024 ** 3,
-    kbit: 1e3 / 8,
-    mbit: 1e6 / 8,
-    gbit: 1e9 / 8,
-  };
-  const value = Number(m[1]) * (factor[unit] ?? NaN);
-  return Number.isFinite(value) && value > 0 ? value : undefined;
-}

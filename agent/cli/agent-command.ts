@@ -1,11 +1,13 @@
 import { hostname } from 'node:os';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { connectBus } from '../../shared/bus/index.js';
 import {
   addNatsOptions,
   advertisedAddress,
-  parseDuration,
+  durationOption,
+  parseRate,
+  unitArg,
   ExitCode,
   addTrustOptions,
   resolveTrust,
@@ -18,7 +20,7 @@ import { NODE_NAME } from '../../shared/control/index.js';
 import { ArchiveServer } from '../../shared/data-plane/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import { ExecaRunner } from '../../shared/exec/index.js';
-import { parseRate, TokenBucket } from '../async/index.js';
+import { TokenBucket } from '../async/index.js';
 import { AgentDaemon } from '../daemon/agent-daemon.js';
 import { AgentMetrics, HealthServer, type AgentHealthView, type ServedTotals } from '../health/index.js';
 import { DEFAULT_DATA_DIRS } from '../daemon/node-facts.js';
@@ -30,12 +32,12 @@ interface AgentFlags extends NatsFlags, TrustFlags, RuntimeFlags {
   grpcListen: string;
   grpcAdvertise?: string;
   streamListen?: string;
-  heartbeat: string;
+  heartbeat: number;
   dataDir?: string;
-  drainTimeout: string;
+  drainTimeout: number;
   spoolDir: string;
-  stallTimeout: string;
-  maxRate?: string;
+  stallTimeout: number;
+  maxRate?: number;
   metricsListen?: string;
 }
 
@@ -61,7 +63,7 @@ export function agentCommand(output: CliOutput, logger: Logger, setExit: (code: 
       '--stream-listen <host:port>',
       "piece stream endpoint, where peers read pieces (default: --grpc-listen's host, its port + 2: 7483)",
     )
-    .option('--heartbeat <duration>', 'heartbeat interval', '5s')
+    .addOption(durationOption('--heartbeat <duration>', 'heartbeat interval', '5s'))
     .option(
       '--data-dir <dir>',
       'where the runtime stores images (free space is reported); default by runtime',
@@ -71,17 +73,34 @@ export function agentCommand(output: CliOutput, logger: Logger, setExit: (code: 
       'where pieces in transfer are kept (resume, serving peers)',
       '/var/lib/airlift/spool',
     )
-    .option('--stall-timeout <duration>', 'switch to another source after this long without a piece', '15s')
-    .option('--max-rate <rate>', 'most this node receives, e.g. 50MB/s or 200Mbit/s (default: no limit)')
-    .option(
-      '--drain-timeout <duration>',
-      'on SIGTERM, how long a running job may finish before it is aborted',
-      '60s',
+    .addOption(
+      durationOption(
+        '--stall-timeout <duration>',
+        'switch to another source after this long without a piece',
+        '15s',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--max-rate <rate>',
+        'most this node receives, e.g. 50MiB/s or 200Mbit/s (default: no limit)',
+      ).argParser(unitArg(parseRate)),
+    )
+    .addOption(
+      durationOption(
+        '--drain-timeout <duration>',
+        'on SIGTERM, how long a running job may finish before it is aborted',
+        '60s',
+      ),
     )
     .option(
       '--metrics-listen <host:port>',
       `serve /healthz and Prometheus /metrics here (default: ${DEFAULT_METRICS_LISTEN}); unauthenticated: bind beyond loopback only where node facts may be read; "off" disables`,
     );
+  command.addHelpText(
+    'after',
+    '\nExamples:\n  $ airlift agent\n  $ airlift agent --identity /etc/airlift/agent.json --runtime containerd --max-rate 200Mbit/s\n',
+  );
   addRuntimeOptions(command);
   addTrustOptions(command, 'agent');
   return addNatsOptions(command).action(async (flags: AgentFlags) => {
@@ -96,14 +115,6 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
   const node = nodeNameFor(flags.node, setup.identity?.name);
   const log = logger.child({ node });
   const runner = new ExecaRunner(log);
-  const maxRate = flags.maxRate === undefined ? undefined : parseRate(flags.maxRate);
-  if (flags.maxRate !== undefined && maxRate === undefined) {
-    throw new ConfigInvalidError(
-      'command line',
-      '--max-rate',
-      `${JSON.stringify(flags.maxRate)} is not a rate such as 50MB/s or 200Mbit/s`,
-    );
-  }
   const runtime = await selectRuntime(runtimeSelectionFrom(flags, runner, log));
   const server = new ArchiveServer({
     address: flags.grpcListen,
@@ -115,12 +126,12 @@ async function runAgent(flags: AgentFlags, output: CliOutput, logger: Logger): P
     {
       node,
       trust: setup.trust,
-      heartbeatIntervalMs: parseDuration(flags.heartbeat, '--heartbeat'),
+      heartbeatIntervalMs: flags.heartbeat,
       dataDir: flags.dataDir ?? DEFAULT_DATA_DIRS[runtime.kind],
-      drainTimeoutMs: parseDuration(flags.drainTimeout, '--drain-timeout'),
+      drainTimeoutMs: flags.drainTimeout,
       spoolDir: flags.spoolDir,
-      stallMs: parseDuration(flags.stallTimeout, '--stall-timeout'),
-      ...(maxRate === undefined ? {} : { maxRate: new TokenBucket(maxRate) }),
+      stallMs: flags.stallTimeout,
+      ...(flags.maxRate === undefined ? {} : { maxRate: new TokenBucket(flags.maxRate) }),
       ...(dataPlaneTls === undefined ? {} : { dataPlaneTls }),
     },
     {
@@ -192,7 +203,8 @@ async function startHealth(
   const served = (): ServedTotals => {
     const stats = server.stats();
     const fetches = Object.values(stats.nodes).reduce((sum, node) => sum + node.fetches, 0);
-    return { bytes: stats.bytesServed, fetches };
+    const refused = Object.values(stats.refused).reduce((sum, count) => sum + count, 0);
+    return { bytes: stats.bytesServed, fetches, pieces: stats.piecesServed, refused };
   };
   const health = new HealthServer({
     address: listen,
@@ -204,7 +216,11 @@ async function startHealth(
     await health.start();
   } catch (err) {
     if (flag === undefined) {
-      log.warn({ err: (err as Error).message }, 'no health and metrics endpoint');
+      // Best effort by design (several agents on one host share the default port), but say how to get it.
+      log.warn(
+        { err: (err as Error).message, address: listen },
+        `running without /healthz and /metrics: cannot listen on ${listen} (another agent on this host may hold it). To serve them, restart with --metrics-listen <free host:port> (e.g. 127.0.0.1:7494); to run without them and without this warning, --metrics-listen off`,
+      );
       return undefined;
     }
     // The runtime and spool are open already: release them so the process can exit with the error.

@@ -5,9 +5,12 @@ import {
   ExitCode,
   formatBytes,
   formatDuration,
+  outputOption,
+  printStructured,
   runCommand,
   shortDigest,
   type CliOutput,
+  type OutputFormat,
 } from '../../shared/cli/index.js';
 import { ExecaRunner } from '../../shared/exec/index.js';
 import { loadableArchiveStream } from '../../shared/image-archive/index.js';
@@ -23,7 +26,7 @@ interface NodeLoadFlags extends RuntimeFlags {
   containerRepository?: string;
   loadImageConfig?: string;
   node: string;
-  output: 'text' | 'json';
+  output: OutputFormat;
   skipVerified: boolean;
   allowHintMismatch: boolean;
 }
@@ -41,10 +44,16 @@ export function nodeLoadCommand(output: CliOutput, logger: Logger, setExit: (cod
     )
     .option('--container-repository <repo>', 'with --image-registry: relok8s containerRepository rule')
     .option('--load-image-config <file>', 'take the retag rule from a charts-syncer load-image.yaml')
-    .option('--node <name>', 'name of this node in the report', hostname())
-    .addOption(new Option('--output <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--node <name>', 'name of this node in the report').default(hostname(), 'the host name'),
+    )
+    .addOption(outputOption('report format'))
     .option('--no-skip-verified', 'load even when every image is already present and verified')
-    .option('--allow-hint-mismatch', 'load even when hints.yaml names images the archive lacks', false);
+    .option('--allow-hint-mismatch', 'load even when hints.yaml names images the archive lacks', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ airlift node load mymodule_1.2.0.bundle.tar --image-registry registry.local:5000\n  $ airlift node load mymodule_1.2.0.bundle.tar --runtime containerd -o json\n',
+    );
   return addRuntimeOptions(command).action(async (bundlePath: string, flags: NodeLoadFlags) => {
     setExit(await runCommand(output, () => nodeLoad(bundlePath, flags, output, logger)));
   });
@@ -77,7 +86,7 @@ async function nodeLoad(
     }
     const plan = planRetags(bundle.info.archive.images, rule);
     const runtime = await selectRuntime(runtimeSelectionFrom(flags, new ExecaRunner(logger), logger));
-    if (flags.output === 'text') {
+    if (flags.output === 'table') {
       output.out(
         `bundle   ${bundle.info.name} ${bundle.info.version} (${bundle.info.archive.images.length} images, ${formatBytes(bundle.info.imagesTar.length)} images.tar)`,
       );
@@ -92,9 +101,8 @@ async function nodeLoad(
       logger,
     });
     await runtime.close();
-    if (flags.output === 'json')
-      output.out(JSON.stringify({ bundle: bundle.info.file, rule, report }, null, 2));
-    else printReport(report, output);
+    if (flags.output === 'table') printReport(report, output);
+    else printStructured(output, flags.output, { bundle: bundle.info.file, rule, report });
     return report.ok
       ? ExitCode.Ok
       : report.error?.code === 'RUNTIME_UNAVAILABLE'

@@ -186,7 +186,14 @@ export class AgentDaemon {
       busConnected: this.busUp && this.state !== 'stopped',
       ...this.heartbeats.freshness(),
       refusalsTotal: this.refusals.total,
-      job: job === undefined ? undefined : { phase: job.phase, bytesDone: job.bytesDone },
+      job:
+        job === undefined
+          ? undefined
+          : {
+              phase: job.phase,
+              bytesDone: job.bytesDone,
+              seconds: Math.max(0, (Date.now() - Date.parse(job.startedAt)) / 1000),
+            },
       received: { ...this.received },
       lastJob: this.lastJob,
     };

@@ -1,4 +1,4 @@
-import type { JobEventBody } from '../../shared/control/index.js';
+import type { JobEventBody, NodePhase } from '../../shared/control/index.js';
 
 /** What the heartbeat reports about the job in hand. */
 export interface JobSnapshot {
@@ -15,7 +15,7 @@ export interface JobSnapshot {
  * fast transfer does not flood the bus (at most one event per `intervalMs`, plus the last one).
  */
 export class JobProgress {
-  private phase = 'accepted';
+  private phase: NodePhase = 'accepted';
   private bytesDone = 0;
   private lastEmit = performance.now();
   private lastBytes = 0;
@@ -30,18 +30,39 @@ export class JobProgress {
     private readonly intervalMs = 500,
   ) {}
 
-  /** Moves to a new phase and tells the coordinator. */
+  /**
+   * Moves to a new phase and tells the coordinator. Loading an archive whose every byte is already
+   * here (an earlier attempt's spool) is importing from the start.
+   */
   enter(phase: 'loading' | 'verifying' | 'done'): void {
-    this.phase = phase;
-    this.emit({ type: 'phase', phase });
+    this.change(phase);
+    if (phase === 'loading' && this.emitted && this.bytesDone >= this.bytesTotal) this.change('importing');
   }
 
-  /** Records bytes received so far; emits when the interval has passed or the transfer is complete. */
+  /**
+   * Records bytes received so far; emits when the interval has passed or the transfer is complete.
+   * The last byte while loading starts `importing`: the runtime still unpacks what it has read, which
+   * for a large archive takes many seconds the operator would otherwise see as a stuck 100 %.
+   */
   bytes(done: number): void {
     this.bytesDone = done;
     const now = performance.now();
     const complete = done >= this.bytesTotal;
+    if (complete && this.phase === 'loading') {
+      this.emitProgress(done, now);
+      this.change('importing');
+      return;
+    }
     if (!complete && this.emitted && now - this.lastEmit < this.intervalMs) return;
+    this.emitProgress(done, now);
+  }
+
+  private change(phase: NodePhase): void {
+    this.phase = phase;
+    this.emit({ type: 'phase', phase });
+  }
+
+  private emitProgress(done: number, now: number): void {
     const seconds = Math.max((now - this.lastEmit) / 1000, 0.001);
     const rate = Math.round((done - this.lastBytes) / seconds);
     this.emitted = true;

@@ -82,6 +82,8 @@ export async function runLoadImagesJob(
     const resumedPieces = store.count;
     let receiveError: Error | undefined;
     const pieceSize = archive.manifest.pieceSize;
+    // What an earlier attempt left counts as received: a spool already complete is importing at once.
+    if (resumedPieces > 0) progress.bytes(Math.min(archive.size, resumedPieces * pieceSize));
     // A skip stops the transfer; a failed transfer stops the import.
     const receiveAbort = new AbortController();
     const importAbort = new AbortController();
@@ -123,6 +125,7 @@ export async function runLoadImagesJob(
       logger: log,
       openArchive: (kind) => {
         // Transfer and import are one streamed step: the runtime reads verified pieces as they land.
+        // The last piece turns `loading` into `importing` (JobProgress), whichever importer runs.
         progress.enter('loading');
         const manifest = archive.dockerManifest;
         if (

@@ -1,9 +1,10 @@
 import { Counter, Gauge, Registry } from 'prom-client';
+import { NODE_PHASES } from '../../shared/control/index.js';
 import { RUNTIME_STALE_MS } from './health-check.js';
 import type { AgentHealthView, ServedTotals } from './health-view.js';
 
-/** The phases `airlift_agent_job_phase` reports; `idle` when no job is in hand. */
-export const JOB_PHASES = ['idle', 'accepted', 'loading', 'verifying', 'done'] as const;
+/** The phases `airlift_agent_job_phase` reports: a job's phases as the wire defines them, `idle` without one. */
+export const JOB_PHASES: readonly string[] = ['idle', ...NODE_PHASES];
 
 /** Where the metrics read their values at scrape time. */
 export interface MetricsSources {
@@ -85,6 +86,30 @@ export class AgentMetrics {
   private registerTransfer(): void {
     const view = (): AgentHealthView => this.sources.view();
     const served = (): ServedTotals => this.sources.served?.() ?? { bytes: 0, fetches: 0 };
+    this.registerReceived(view);
+    this.counter(
+      'airlift_agent_served_bytes_total',
+      'Archive bytes served to other nodes',
+      () => served().bytes,
+    );
+    this.counter(
+      'airlift_agent_served_pieces_total',
+      'Archive pieces served to other nodes',
+      () => served().pieces ?? 0,
+    );
+    this.counter(
+      'airlift_agent_served_fetches_total',
+      'Fetches (piece streams) other nodes started from this agent',
+      () => served().fetches,
+    );
+    this.counter(
+      'airlift_agent_data_plane_refusals_total',
+      'Data-plane calls refused: no valid client certificate, or a caller not allowed the archive',
+      () => served().refused ?? 0,
+    );
+  }
+
+  private registerReceived(view: () => AgentHealthView): void {
     this.counter(
       'airlift_agent_received_bytes_total',
       'Archive bytes received from sources, counted when a transfer ends',
@@ -100,16 +125,6 @@ export class AgentMetrics {
       'Pieces received that failed their checksum and were fetched again',
       () => view().received.corruptPieces,
     );
-    this.counter(
-      'airlift_agent_served_bytes_total',
-      'Archive bytes served to other nodes',
-      () => served().bytes,
-    );
-    this.counter(
-      'airlift_agent_served_fetches_total',
-      'Fetches other nodes started from this agent',
-      () => served().fetches,
-    );
   }
 
   private registerJob(): void {
@@ -123,13 +138,18 @@ export class AgentMetrics {
         phase.reset();
         for (const name of JOB_PHASES) phase.set({ phase: name }, name === current ? 1 : 0);
         // A phase this list does not know yet still shows, rather than no phase at all.
-        if (!(JOB_PHASES as readonly string[]).includes(current)) phase.set({ phase: current }, 1);
+        if (!JOB_PHASES.includes(current)) phase.set({ phase: current }, 1);
       },
     });
     this.gauge(
       'airlift_agent_job_bytes_done',
       'Bytes of the archive the job in hand has received so far (0 without a job)',
       (view) => view.job?.bytesDone ?? 0,
+    );
+    this.gauge(
+      'airlift_agent_job_duration_seconds',
+      'Seconds since the job in hand was accepted (0 without a job)',
+      (view) => view.job?.seconds ?? 0,
     );
     this.gauge(
       'airlift_agent_last_job_duration_seconds',
@@ -143,7 +163,7 @@ export class AgentMetrics {
     );
     this.counter(
       'airlift_agent_job_refusals_total',
-      'Jobs this agent refused (bad signature, stale, busy, draining…)',
+      'Job messages this agent refused: unsigned, forged, replayed, stale, for another node, or while busy or draining',
       () => this.sources.view().refusalsTotal,
     );
   }

@@ -1,21 +1,34 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { Bundle, describeHintProblems, type BundleInfo } from '../../shared/bundle/index.js';
-import { ExitCode, formatBytes, runCommand, shortDigest, type CliOutput } from '../../shared/cli/index.js';
+import {
+  ExitCode,
+  formatBytes,
+  outputOption,
+  printStructured,
+  runCommand,
+  shortDigest,
+  type CliOutput,
+  type OutputFormat,
+} from '../../shared/cli/index.js';
 
 /** `airlift bundle inspect BUNDLE`: what a bundle holds, judged without writing anything. */
 export function bundleInspectCommand(output: CliOutput, setExit: (code: number) => void): Command {
   return new Command('inspect')
     .description('validate a bundle and list its chart, hints and images (writes nothing)')
     .argument('<bundle>', 'the offline bundle, <name>_<version>.bundle.tar')
-    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(outputOption())
     .option('--verify-layers', 'also hash every layer against its digest (reads the whole archive)', false)
-    .action(async (path: string, flags: { output: 'text' | 'json'; verifyLayers: boolean }) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ airlift bundle inspect mymodule_1.2.0.bundle.tar\n  $ airlift bundle inspect mymodule_1.2.0.bundle.tar --verify-layers -o json\n',
+    )
+    .action(async (path: string, flags: { output: OutputFormat; verifyLayers: boolean }) => {
       setExit(
         await runCommand(output, async () => {
           const bundle = await Bundle.open(path, { verifyLayerDigests: flags.verifyLayers });
           try {
-            if (flags.output === 'json') output.out(JSON.stringify(bundle.info, null, 2));
-            else printBundle(bundle.info, output);
+            if (flags.output === 'table') printBundle(bundle.info, output);
+            else printStructured(output, flags.output, bundle.info);
             return describeHintProblems(bundle.info.crossCheck).length === 0
               ? ExitCode.Ok
               : ExitCode.BadBundle;

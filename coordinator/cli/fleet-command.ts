@@ -1,5 +1,12 @@
 import { Command, Option } from 'commander';
-import { ExitCode, runCommand, type CliOutput } from '../../shared/cli/index.js';
+import {
+  ExitCode,
+  outputOption,
+  printStructured,
+  runCommand,
+  type CliOutput,
+  type OutputFormat,
+} from '../../shared/cli/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import {
   addNode,
@@ -56,6 +63,10 @@ export function fleetCommand(output: CliOutput, setExit: (code: number) => void)
         [],
       )
       .option('--force', 'replace an existing fleet in --dir (every key changes)', false)
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ airlift fleet init --nodes node-1,node-2,node-3\n  $ airlift fleet init --nodes node-1,node-2 --nats-url tls://10.0.0.5:4222 --dir /etc/airlift/fleet\n',
+      )
       .action((flags: InitFlags) =>
         run(async () => {
           const nodes = flags.nodes
@@ -85,6 +96,7 @@ export function fleetCommand(output: CliOutput, setExit: (code: number) => void)
       .description('issue an identity for one more node and add it to coordinator.json and nats-server.conf')
       .argument('<name>', 'the node name')
       .addOption(dirOption())
+      .addHelpText('after', '\nExamples:\n  $ airlift fleet add-node node-4\n')
       .action((name: string, flags: { dir: string }) =>
         run(async () => {
           const result = await addNode(flags.dir, name);
@@ -100,6 +112,7 @@ export function fleetCommand(output: CliOutput, setExit: (code: number) => void)
       .description('drop a node: its identity file, its NATS user and the coordinator’s trust in it')
       .argument('<name>', 'the node name')
       .addOption(dirOption())
+      .addHelpText('after', '\nExamples:\n  $ airlift fleet remove-node node-4\n')
       .action((name: string, flags: { dir: string }) =>
         run(async () => {
           const result = await removeNode(flags.dir, name);
@@ -117,12 +130,16 @@ export function fleetCommand(output: CliOutput, setExit: (code: number) => void)
     new Command('show')
       .description('print the fleet roster: names, NATS settings and public keys (no secrets)')
       .addOption(dirOption())
-      .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
-      .action((flags: { dir: string; output: 'text' | 'json' }) =>
+      .addOption(outputOption())
+      .addHelpText(
+        'after',
+        '\nExamples:\n  $ airlift fleet show\n  $ airlift fleet show --dir /etc/airlift/fleet -o yaml\n',
+      )
+      .action((flags: { dir: string; output: OutputFormat }) =>
         run(async () => {
           const roster = await showFleet(flags.dir);
-          if (flags.output === 'json') output.out(JSON.stringify(roster, null, 2));
-          else printRoster(output, roster);
+          if (flags.output === 'table') printRoster(output, roster);
+          else printStructured(output, flags.output, roster);
           return ExitCode.Ok;
         }),
       ),

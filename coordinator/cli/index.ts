@@ -4,3 +4,4 @@ export { statusCommand } from './status-command.js';
 export { resumeCommand } from './resume-command.js';
 export { fleetCommand } from './fleet-command.js';
 export { nodeForgetCommand } from './node-forget-command.js';
+export { serveCommand } from './serve-command.js';

@@ -23,7 +23,11 @@ export function nodeForgetCommand(
   const command = new Command('forget')
     .description('remove a gone node from the fleet registry so status and `--nodes all` stop counting it')
     .argument('<name>', 'the node to forget')
-    .option('--force', 'forget it even though it is healthy (a running agent re-announces itself)');
+    .option('--force', 'forget it even though it is healthy (a running agent re-announces itself)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ airlift node forget node-7\n  $ airlift node forget node-7 --force\n',
+    );
   addTrustOptions(command, 'coordinator');
   return addNatsOptions(command).action(async (name: string, flags: ForgetFlags) => {
     setExit(await runCommand(output, () => forgetNode(name, flags, output, logger)));

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
-import { resolveTrust, runCommand, type CliOutput } from '../../shared/cli/index.js';
+import { durationTextArg, resolveTrust, runCommand, type CliOutput } from '../../shared/cli/index.js';
 import { Buckets, decodeMessage, RUN_ID, runStateSchema } from '../../shared/control/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
 import { resumeRequest, type ResumeFlags } from './resume-parameters.js';
@@ -18,7 +18,7 @@ export function resumeCommand(output: CliOutput, logger: Logger, setExit: (code:
       'run a failed or interrupted upgrade again, with its stored parameters and run directory; flags given here override the stored ones',
     )
     .argument('<run-id>', 'the run id `airlift upgrade` printed (also in <run-dir>/run.json)')
-    .option('--timeout <duration>', 'longest the distribution may take', '30m')
+    .option('--timeout <duration>', 'longest the distribution may take', durationTextArg, '30m')
     .option('--force-load', 'load even on nodes that already hold every image verified', false)
     .option('--force', 'run again even a run that finished (helm upgrade runs again)', false);
   addSessionOptions(command).addHelpText(
@@ -26,14 +26,15 @@ export function resumeCommand(output: CliOutput, logger: Logger, setExit: (code:
     '\nEvery parameter recorded for the run (--timeout, --distribution, --stripes, --piece-size, --listen,\n' +
       '--advertise, --stream-listen, --helm, --kubectl, --kubeconfig, --kube-context) is reused; a flag given\n' +
       'here overrides it, and the defaults shown apply only to runs recorded without it. NATS credentials\n' +
-      'and the identity are never recorded: pass them again. --force-load is not reused.',
+      'and the identity are never recorded: pass them again. --force-load is not reused.\n' +
+      '\nExamples:\n  $ airlift resume r20261124-115500-3f9a\n  $ airlift resume r20261124-115500-3f9a --timeout 1h --kubeconfig ~/.kube/prod\n',
   );
   return command.action(async (runId: string, flags: ResumeFlags) => {
     setExit(
       await runCommand(output, async () => {
         const setup = await resolveTrust(flags, 'coordinator', 'airlift-resume', output);
         const code = await runUpgradeSession(
-          async (bus) => {
+          async (bus, human) => {
             if (!RUN_ID.test(runId)) {
               throw new ConfigInvalidError(
                 'command line',
@@ -60,7 +61,7 @@ export function resumeCommand(output: CliOutput, logger: Logger, setExit: (code:
               );
             }
             const why = state.failure === undefined ? '' : `: ${state.failure.message}`;
-            output.out(`resuming run ${runId} (it stopped in phase ${state.phase}${why})`);
+            human.out(`resuming run ${runId} (it stopped in phase ${state.phase}${why})`);
             return resumeRequest(state, flags, (flag) => command.getOptionValueSource(flag) === 'cli');
           },
           flags,

@@ -1,6 +1,7 @@
+import { resolve } from 'node:path';
 import { parseDuration } from '../../shared/cli/index.js';
 import type { RunState } from '../../shared/control/index.js';
-import type { UpgradeRequest } from '../upgrade/upgrade-request.js';
+import type { SessionSettings, UpgradeRequest } from '../upgrade/upgrade-request.js';
 import { parsePieceSize, parseStripes, type SessionFlags } from './upgrade-session.js';
 
 /** The flags of `airlift resume`: the session flags plus its own. */
@@ -28,8 +29,10 @@ export function resumeRequest(
   explicit: (flag: RecordedFlag) => boolean,
 ): UpgradeRequest {
   const recorded = state.parameters ?? {};
+  // A path given here is relative to this command's directory, and recorded again with the resumed run.
+  const here = absoluteSessionPaths({ ...flags });
   const pick = (flag: SessionTextFlag, given: string | undefined): string | undefined =>
-    explicit(flag) ? given : (recorded[flag] ?? given);
+    explicit(flag) ? here[flag] : (recorded[flag] ?? given);
   const listen = pick('listen', flags.listen) ?? flags.listen;
   const helm = pick('helm', flags.helm) ?? flags.helm;
   const kubectl = pick('kubectl', flags.kubectl) ?? flags.kubectl;
@@ -68,6 +71,22 @@ export function resumeRequest(
     resumes: state.runId,
     session: { listen, helm, kubectl, ...definedOnly(optional) },
     ...(state.version === undefined ? {} : { version: state.version }),
+  };
+}
+
+/**
+ * The session's paths made absolute against `cwd`, so a run recorded here resumes from any directory:
+ * kubeconfig always, helm and kubectl when given as a path (a bare name is looked up on PATH).
+ */
+export function absoluteSessionPaths<T extends Partial<SessionSettings>>(session: T, cwd = process.cwd()): T {
+  const tool = (path: string | undefined): string | undefined =>
+    path === undefined || !path.includes('/') ? path : resolve(cwd, path);
+  const { helm, kubectl, kubeconfig } = session;
+  return {
+    ...session,
+    ...(helm === undefined ? {} : { helm: tool(helm) }),
+    ...(kubectl === undefined ? {} : { kubectl: tool(kubectl) }),
+    ...(kubeconfig === undefined ? {} : { kubeconfig: resolve(cwd, kubeconfig) }),
   };
 }
 

@@ -5,10 +5,14 @@ import {
   addNatsOptions,
   addTrustOptions,
   ExitCode,
+  outputOption,
   parseDuration,
+  printStructured,
   resolveTrust,
+  unitArg,
   runCommand,
   type CliOutput,
+  type OutputFormat,
   type TrustFlags,
 } from '../../shared/cli/index.js';
 import { FleetRegistry, type AgentRow } from '../fleet/index.js';
@@ -16,11 +20,11 @@ import { judgeStatus, missingNodesMessage, parseNodeList } from './status-select
 import { statusJson, statusTable } from './status-table.js';
 import { repeatUntilSignal } from './status-watch.js';
 
-type StatusFlags = TrustFlags & { output: 'text' | 'json'; watch?: string | true; nodes?: string };
+type StatusFlags = TrustFlags & { output: OutputFormat; watch?: number | true; nodes?: string };
 
 /** How one report is printed: once, or as one frame of `--watch`. */
 interface ReportMode {
-  readonly json: boolean;
+  readonly format: OutputFormat;
   readonly watch: boolean;
   /** Clear the screen before each frame (text on a terminal). */
   readonly redraw: boolean;
@@ -34,9 +38,17 @@ const CLEAR_SCREEN = '\u001b[H\u001b[2J';
 export function statusCommand(output: CliOutput, logger: Logger, setExit: (code: number) => void): Command {
   const command = new Command('status')
     .description('show fleet health from the registry: one row per agent; exits 11 unless all are healthy')
-    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(outputOption())
     .option('--nodes <names>', 'only these agents, comma-separated (a name with no entry exits 11)')
-    .option('--watch [interval]', 'redraw every interval (default 2s) until SIGINT/SIGTERM');
+    .addOption(
+      new Option('--watch [interval]', 'redraw every interval (default 2s) until SIGINT/SIGTERM').argParser(
+        unitArg(parseDuration),
+      ),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ airlift status\n  $ airlift status --nodes node-1,node-2 -o json\n  $ airlift status --watch 5s\n',
+    );
   addTrustOptions(command, 'coordinator');
   return addNatsOptions(command).action(async (flags: StatusFlags) => {
     setExit(await runCommand(output, () => runStatus(flags, output, logger)));
@@ -45,20 +57,15 @@ export function statusCommand(output: CliOutput, logger: Logger, setExit: (code:
 
 async function runStatus(flags: StatusFlags, output: CliOutput, logger: Logger): Promise<number> {
   const nodes = flags.nodes === undefined ? undefined : parseNodeList(flags.nodes);
-  const watchMs =
-    flags.watch === undefined
-      ? undefined
-      : flags.watch === true
-        ? DEFAULT_WATCH_MS
-        : parseDuration(flags.watch, '--watch');
+  const watchMs = flags.watch === true ? DEFAULT_WATCH_MS : flags.watch;
   const setup = await resolveTrust(flags, 'coordinator', 'airlift-status', output);
   const bus = await connectBus({ ...setup.nats, name: 'airlift-status' }, logger);
   try {
     const registry = await FleetRegistry.open(bus, setup.trust.policy, undefined, logger);
     const mode: ReportMode = {
-      json: flags.output === 'json',
+      format: flags.output,
       watch: watchMs !== undefined,
-      redraw: watchMs !== undefined && flags.output === 'text' && process.stdout.isTTY,
+      redraw: watchMs !== undefined && flags.output === 'table' && process.stdout.isTTY,
     };
     const report = async (): Promise<number> => printReport(await registry.list(), nodes, mode, output);
     if (watchMs === undefined) return await report();
@@ -83,9 +90,8 @@ function printReport(
   output: CliOutput,
 ): number {
   const verdict = judgeStatus(all, nodes);
-  if (mode.json) {
-    const rows = verdict.rows.map(statusJson);
-    output.out(mode.watch ? JSON.stringify(rows) : JSON.stringify(rows, null, 2));
+  if (mode.format !== 'table') {
+    printStructured(output, mode.format, verdict.rows.map(statusJson), mode.watch);
   } else {
     const lines = statusTable(verdict.rows);
     if (mode.redraw) lines[0] = `${CLEAR_SCREEN}${lines[0] ?? ''}`;

@@ -1,7 +1,15 @@
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
-import { parseDuration, resolveTrust, runCommand, type CliOutput } from '../../shared/cli/index.js';
+import {
+  durationTextArg,
+  parseDuration,
+  resolveTrust,
+  runCommand,
+  type CliOutput,
+} from '../../shared/cli/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
+import { absoluteSessionPaths } from './resume-parameters.js';
 import {
   addSessionOptions,
   parsePieceSize,
@@ -30,24 +38,34 @@ export function upgradeCommand(output: CliOutput, logger: Logger, setExit: (code
     .description('bring every node to hold every image of the bundle, verified, then run the helm upgrade')
     .argument('<bundle>', 'the offline bundle, <name>_<version>.bundle.tar')
     .requiredOption('--release <name>', 'the Helm release to upgrade')
-    .requiredOption('--namespace <ns>', 'the release namespace')
+    .requiredOption('-n, --namespace <ns>', 'the release namespace')
     .option('--version <version>', 'passed to helm upgrade as --version')
     .option(
       '--image-registry <registry>',
       "registry the cluster pulls from (default: the release's global.imageRegistry)",
     )
     .option('--nodes <list>', 'comma-separated node names, or all', 'all')
-    .option('--timeout <duration>', 'longest the distribution may take (e.g. 30m, 90s)', '30m')
+    .option(
+      '--timeout <duration>',
+      'longest the distribution may take (e.g. 30m, 90s)',
+      durationTextArg,
+      '30m',
+    )
     .option('--run-dir <dir>', 'where bak.yaml, the chart and run.json go (default ./airlift-runs/<run id>)')
     .option('--dry-run', 'print the plan and the exact helm/kubectl commands; change nothing', false)
     .option('--allow-hint-mismatch', 'go on when hints.yaml names images images.tar lacks', false)
-    .option('--force-load', 'load even on nodes that already hold every image verified', false);
+    .option('--force-load', 'load even on nodes that already hold every image verified', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ airlift upgrade mymodule_1.2.0.bundle.tar --release mymodule -n prod --dry-run\n  $ airlift upgrade mymodule_1.2.0.bundle.tar --release mymodule -n prod --kube-context prod-admin\n',
+    );
   return addSessionOptions(command).action(async (bundlePath: string, flags: UpgradeFlags) => {
     setExit(
       await runCommand(output, async () => {
         const nodes = parseNodes(flags.nodes);
+        // Paths absolute now: the run records them, and `airlift resume` may run from another directory.
         const request = {
-          bundlePath,
+          bundlePath: resolve(bundlePath),
           release: flags.release,
           namespace: flags.namespace,
           nodes,
@@ -58,10 +76,10 @@ export function upgradeCommand(output: CliOutput, logger: Logger, setExit: (code
           distribution: flags.distribution,
           stripes: parseStripes(flags.stripes),
           pieceSize: parsePieceSize(flags.pieceSize),
-          session: sessionSettings(flags),
+          session: absoluteSessionPaths(sessionSettings(flags)),
           ...(flags.version === undefined ? {} : { version: flags.version }),
           ...(flags.imageRegistry === undefined ? {} : { imageRegistry: flags.imageRegistry }),
-          ...(flags.runDir === undefined ? {} : { runDir: flags.runDir }),
+          ...(flags.runDir === undefined ? {} : { runDir: resolve(flags.runDir) }),
         };
         const setup = await resolveTrust(flags, 'coordinator', 'airlift-upgrade', output);
         return runUpgradeSession(() => Promise.resolve(request), flags, output, logger, setup);

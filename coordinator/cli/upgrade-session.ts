@@ -5,6 +5,9 @@ import {
   addNatsOptions,
   advertisedAddress,
   addTrustOptions,
+  exitCodeFor,
+  parseSize,
+  unitArg,
   type CliOutput,
   type TrustFlags,
   type TrustSetup,
@@ -22,7 +25,7 @@ import {
   type DistributionMode,
 } from '../upgrade/distribution-plan.js';
 import { KubeTools } from '../kube/index.js';
-import { PlainProgressView, TtyProgressView } from '../upgrade/progress-view.js';
+import { OUTPUT_FORMATS, runOutput, type OutputFormat, type RunObserver } from '../upgrade/progress/index.js';
 import { runUpgrade } from '../upgrade/upgrade-run.js';
 import type { SessionSettings, UpgradeRequest } from '../upgrade/upgrade-request.js';
 
@@ -38,6 +41,8 @@ export interface SessionFlags extends TrustFlags {
   kubectl: string;
   kubeconfig?: string;
   kubeContext?: string;
+  /** `-o, --output`: text for people, or NDJSON events on stdout. */
+  output: OutputFormat;
 }
 
 /** Adds the shared connection flags to a command. */
@@ -54,9 +59,15 @@ export function addSessionOptions(command: Command): Command {
     .option(
       '--stripes <k>',
       `tree mode: stripes, and children per node in each stripe's tree (1-${MAX_STRIPES})`,
+      unitArg((text) => (parseStripes(text), text)),
       String(PLAN_DEFAULTS.stripes),
     )
-    .option('--piece-size <size>', 'bytes per piece, a power of two from 16KiB to 64MiB', '4MiB')
+    .option(
+      '--piece-size <size>',
+      'bytes per piece, a power of two from 16KiB to 64MiB',
+      unitArg((text) => (parsePieceSize(text), text)),
+      '4MiB',
+    )
     .option('--listen <host:port>', 'data-plane address to serve images.tar on', '0.0.0.0:7480')
     .option(
       '--stream-listen <host:port>',
@@ -65,6 +76,14 @@ export function addSessionOptions(command: Command): Command {
     .option(
       '--advertise <host:port>',
       'address agents dial for images.tar (default: this host name and the bound port)',
+    )
+    .addOption(
+      new Option(
+        '-o, --output <format>',
+        'text: progress and results for people; json: one JSON event per line on stdout (see README)',
+      )
+        .choices(OUTPUT_FORMATS)
+        .default('text'),
     )
     .option('--helm <path>', 'helm executable', 'helm')
     .option('--kubectl <path>', 'kubectl executable', 'kubectl')
@@ -80,9 +99,33 @@ export function addSessionOptions(command: Command): Command {
  * the data plane is mutual TLS and serves the run's nodes only; under --insecure, plaintext.
  */
 export async function runUpgradeSession(
-  requestFrom: (bus: Bus) => Promise<UpgradeRequest>,
+  requestFrom: (bus: Bus, output: CliOutput) => Promise<UpgradeRequest>,
   flags: SessionFlags,
   output: CliOutput,
+  logger: Logger,
+  setup: TrustSetup,
+): Promise<number> {
+  // `-o json`: events on stdout, the lines for people on stderr; text: timestamped unless on a TTY.
+  const { observer, human } = runOutput(flags.output, output, process.stdout.isTTY);
+  let code: number;
+  try {
+    code = await runSession(requestFrom, flags, human, observer, logger, setup);
+  } catch (err) {
+    observer.runFinished({
+      exitCode: exitCodeFor(err),
+      error: err instanceof Error ? err.message : String(err),
+    });
+    throw err;
+  }
+  observer.runFinished({ exitCode: code });
+  return code;
+}
+
+async function runSession(
+  requestFrom: (bus: Bus, output: CliOutput) => Promise<UpgradeRequest>,
+  flags: SessionFlags,
+  output: CliOutput,
+  observer: RunObserver,
   logger: Logger,
   setup: TrustSetup,
 ): Promise<number> {
@@ -115,7 +158,7 @@ export async function runUpgradeSession(
   let server: ArchiveServer | undefined;
   try {
     bus = await connectBus({ ...setup.nats, name: 'airlift-upgrade' }, logger);
-    const request = await requestFrom(bus);
+    const request = await requestFrom(bus, output);
     // `resume` takes these from the run's record, so they are known only now.
     const session = request.session ?? sessionSettings(flags);
     const kube = kubeTools(session, logger);
@@ -144,12 +187,7 @@ export async function runUpgradeSession(
       },
       dataPlaneTls,
       output,
-      view: (targets, total) =>
-        process.stdout.isTTY
-          ? new TtyProgressView(targets, total)
-          : new PlainProgressView((line) => {
-              output.out(line);
-            }),
+      observer,
       signal: abort.signal,
       onWaitingFor: (command) => {
         waitingFor = command;
@@ -190,12 +228,7 @@ function kubeTools(session: SessionSettings, logger: Logger): KubeTools {
 
 /** `4MiB`, `1MiB`, `262144`… as bytes; must be a piece size the manifest accepts. */
 export function parsePieceSize(text: string): number {
-  const m = /^(\d+)\s*(KiB|MiB|K|M)?$/i.exec(text.trim());
-  const unit = (m?.[2] ?? '').toLowerCase();
-  const bytes =
-    m?.[1] === undefined
-      ? NaN
-      : Number(m[1]) * (unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : 1);
+  const bytes = parseSize(text, '--piece-size');
   if (!isValidPieceSize(bytes)) {
     throw new ConfigInvalidError(
       'command line',

@@ -18,7 +18,7 @@ import { planSources, servesTo, type PlannedNode } from './distribution-plan.js'
 import { distribute, type NodeOutcome } from './distribute.js';
 import { printDryRun } from './dry-run-plan.js';
 import { preflight } from './preflight.js';
-import type { ProgressView } from './progress-view.js';
+import { nodeResults, type ResultsContext, type RunObserver } from './progress/index.js';
 import { newRunId } from './run-id.js';
 import { RunLock } from './run-lock.js';
 import { RunStore } from './run-store.js';
@@ -53,8 +53,10 @@ export interface UpgradeDeps {
    * undefined under --insecure (plaintext).
    */
   readonly dataPlaneTls: DataPlaneTls | undefined;
+  /** The run's lines for people (stderr under `--output json`). */
   readonly output: CliOutput;
-  readonly view: (nodes: readonly string[], total: number) => ProgressView;
+  /** Live progress, the kube steps and the final results: as text or as JSON events. */
+  readonly observer: RunObserver;
   /**
    * SIGINT/SIGTERM. Before the kube phase it stops the run at once (nodes keep what they verified);
    * in the kube phase it stops the run at the next step boundary, never killing helm or kubectl.
@@ -198,11 +200,31 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
   const { output } = deps;
   const info = p.bundle.info;
   await mkdir(p.runDir, { recursive: true });
+  deps.observer.runStarted({
+    runId: p.runId,
+    release: request.release,
+    namespace: request.namespace,
+    bundle: { name: info.name, version: info.version },
+    chartVersion: info.chart.version,
+    nodes: p.nodes,
+    bytesTotal: info.imagesTar.length,
+    imagesExpected: p.retags.entries.length,
+    runDir: p.runDir,
+  });
   output.out(
     `run ${p.runId}: ${info.name} ${info.version} to ${p.nodes.length} node(s), images retagged to ${p.registry}`,
   );
   output.out(`run directory ${p.runDir}`);
   const store = await RunStore.create(deps.bus, initialState(request, p, info.chart.version), deps.logger);
+  const results: ResultsContext = {
+    startedAt: Date.now(),
+    imagesExpected: p.retags.entries.length,
+    coordinatorAddress: deps.archives.advertisedAddress,
+  };
+  const finish = async (outcomes: readonly NodeOutcome[]): Promise<void> => {
+    await record(store, p.runDir, outcomes);
+    deps.observer.results(nodeResults(outcomes, results), store.current.failure);
+  };
   let outcomes: NodeOutcome[] = [];
   try {
     outcomes = await distributeToNodes(request, deps, p, store);
@@ -212,12 +234,12 @@ async function execute(request: UpgradeRequest, deps: UpgradeDeps, p: Prepared):
   if (deps.signal.aborted) {
     const message = `${interruptReason(deps.signal)} during distribute; nodes keep the images and pieces they verified, and the cluster was not touched`;
     store.phase('failed', { phase: 'distribute', message });
-    await finish(store, p.runDir, outcomes);
+    await finish(outcomes);
     output.err(`airlift: ${message}`);
     output.err(`airlift: run ${p.runId}; to carry on: airlift resume ${p.runId}`);
     return ExitCode.Interrupted;
   }
-  return afterDistribute(request, deps, p, store, outcomes);
+  return afterDistribute(request, deps, p, { store, outcomes, finish });
 }
 
 /** Hashes images.tar, serves it and sends every node its job; the outcomes per node. */
@@ -252,7 +274,7 @@ async function distributeToNodes(
     ...(importParts === undefined ? {} : { importParts }),
   };
   store.phase('distributing');
-  const view = deps.view(p.nodes, info.imagesTar.length);
+  const view = deps.observer.distribution(p.nodes, info.imagesTar.length);
   try {
     return await distribute({
       bus: deps.bus,
@@ -295,13 +317,19 @@ async function distributeToNodes(
   }
 }
 
+/** The distribution's outcomes, the run's record, and how to write both down at the end. */
+interface Distributed {
+  readonly store: RunStore;
+  readonly outcomes: readonly NodeOutcome[];
+  readonly finish: (outcomes: readonly NodeOutcome[]) => Promise<void>;
+}
+
 /** The barrier, then the kube phase. */
 async function afterDistribute(
   request: UpgradeRequest,
   deps: UpgradeDeps,
   p: Prepared,
-  store: RunStore,
-  outcomes: readonly NodeOutcome[],
+  { store, outcomes, finish }: Distributed,
 ): Promise<number> {
   const { output } = deps;
   const info = p.bundle.info;
@@ -316,7 +344,7 @@ async function afterDistribute(
   if (failed.length > 0) {
     const message = `${failed.length} of ${outcomes.length} node(s) did not verify every image: ${failed.map((o) => o.node).join(', ')}`;
     store.phase('failed', { phase: 'barrier', message });
-    await finish(store, p.runDir, outcomes);
+    await finish(outcomes);
     output.err(`airlift: barrier: ${message}`);
     output.err(
       `airlift: the cluster was not touched (no helm or kubectl command ran); fix those nodes, then: airlift resume ${p.runId}`,
@@ -342,13 +370,13 @@ async function afterDistribute(
                   ? 'upgrade'
                   : store.current.phase,
           );
-        output.out(`  ${step} ${phase}: ${detail}`);
+        deps.observer.kubeStep(step, phase, detail);
       },
     });
   } catch (err) {
     const message = err instanceof AirliftError ? err.message : String(err);
     store.phase('failed', { phase: err instanceof KubePhaseError ? err.step : 'kube', message });
-    await finish(store, p.runDir, outcomes);
+    await finish(outcomes);
     output.err(`airlift: ${message}`);
     if (deps.signal.aborted) {
       output.err(`airlift: run ${p.runId}; to carry on: airlift resume ${p.runId}`);
@@ -360,7 +388,7 @@ async function afterDistribute(
     return deps.signal.aborted ? ExitCode.Interrupted : ExitCode.KubePhaseFailed;
   }
   store.phase('done');
-  await finish(store, p.runDir, outcomes);
+  await finish(outcomes);
   output.out(
     `upgrade of ${request.release} in ${request.namespace} to ${info.chart.version} done: ${p.nodes.length} node(s) verified, helm upgrade succeeded`,
   );
@@ -402,7 +430,8 @@ function initialState(request: UpgradeRequest, p: Prepared, chartVersion: string
   };
 }
 
-async function finish(store: RunStore, runDir: string, outcomes: readonly NodeOutcome[]): Promise<void> {
+/** Flushes the run's state and writes run.json. */
+async function record(store: RunStore, runDir: string, outcomes: readonly NodeOutcome[]): Promise<void> {
   await store.flush();
   await writeFile(
     join(runDir, 'run.json'),

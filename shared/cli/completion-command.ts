@@ -17,6 +17,10 @@ export function completionCommand(output: CliOutput): Command {
   return new Command('completion')
     .description('print a shell completion script (bash or zsh) for every command and option')
     .addArgument(new Argument('<shell>', 'bash or zsh').argParser(parseCompletionShell))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ airlift completion bash > /etc/bash_completion.d/airlift\n  $ airlift completion zsh > "${fpath[1]}/_airlift"\n',
+    )
     .action((shell: CompletionShell, _flags: unknown, command: Command) => {
       output.out(completionScript(rootOf(command), shell));
     });

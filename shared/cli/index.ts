@@ -2,7 +2,19 @@ export { ExitCode, exitCodeFor } from './exit-codes.js';
 export { formatBytes, formatDuration, shortDigest } from './format.js';
 export { runCommand, processOutput, type CliOutput } from './run-command.js';
 export { addNatsOptions, natsOptionsFrom, DEFAULT_NATS_URL, type NatsFlags } from './nats-options.js';
-export { parseDuration } from './duration.js';
+export {
+  parseDuration,
+  parseSize,
+  parseRate,
+  sizeBytes,
+  rateBytesPerSecond,
+  durationMs,
+  sizeText,
+  durationText,
+  unitArg,
+  durationOption,
+  durationTextArg,
+} from './units.js';
 export { advertisedAddress } from './advertise.js';
 export {
   addTrustOptions,
@@ -19,3 +31,10 @@ export {
   type CompletionShell,
 } from './completion.js';
 export { completionCommand } from './completion-command.js';
+export {
+  outputOption,
+  parseOutputFormat,
+  printStructured,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+} from './output-format.js';

@@ -22,17 +22,14 @@ export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 /** Adds the NATS connection flags to a command. Secrets come from files or the environment, never argv. */
 export function addNatsOptions(command: Command): Command {
   return command
-    .option(
-      '--nats <urls>',
-      `NATS server URLs, comma-separated (env AIRLIFT_NATS_URL; default ${DEFAULT_NATS_URL})`,
-    )
+    .option('--nats <urls>', `NATS server URLs, comma-separated (default ${DEFAULT_NATS_URL})`)
     .option('--nats-creds <file>', 'NATS .creds file (JWT + nkey seed)')
     .option(
       '--nats-user <user>',
       'NATS user; the password comes from --nats-password-file or env AIRLIFT_NATS_PASSWORD',
     )
     .option('--nats-password-file <file>', 'file holding the NATS password')
-    .option('--nats-token-file <file>', 'file holding a NATS token (or env AIRLIFT_NATS_TOKEN)')
+    .option('--nats-token-file <file>', 'file holding a NATS token; else env AIRLIFT_NATS_TOKEN holds it')
     .option('--nats-ca <file>', 'CA bundle that signed the NATS server certificate')
     .option('--nats-cert <file>', 'client certificate for NATS mutual TLS')
     .option('--nats-key <file>', 'client key for NATS mutual TLS');

@@ -31,7 +31,7 @@ export function addTrustOptions(command: Command, role: IdentityRole): Command {
   return command
     .option(
       '--identity <file>',
-      `this ${role}'s identity from airlift fleet init (env AIRLIFT_IDENTITY; default ${DEFAULT_IDENTITY_FILES[role]})`,
+      `this ${role}'s identity from airlift fleet init (default ${DEFAULT_IDENTITY_FILES[role]})`,
     )
     .option(
       '--insecure',

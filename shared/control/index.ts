@@ -16,6 +16,12 @@ export {
   type JobInput,
   type ArchiveDescriptor,
 } from './job.js';
-export { jobEventSchema, NODE_PHASES, type JobEvent, type JobEventBody } from './job-event.js';
+export {
+  jobEventSchema,
+  NODE_PHASES,
+  type JobEvent,
+  type JobEventBody,
+  type NodePhase,
+} from './job-event.js';
 export { runStateSchema, RUN_PHASES, type RunState, type RunPhase, type NodeRunState } from './run-state.js';
 export { decodeMessage, encodeMessage, WireMessageError } from './decode.js';

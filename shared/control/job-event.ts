@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { nodeLoadReportSchema } from '../node-job/index.js';
 import { NODE_NAME } from './subjects.js';
 
-/** Phases a node job goes through, in order. */
-export const NODE_PHASES = ['accepted', 'loading', 'verifying', 'done'] as const;
+/**
+ * Phases a node job goes through, in order. `importing`: every byte of the archive has arrived and the
+ * runtime is still importing it (a skipped load goes from `accepted` straight to `verifying`).
+ */
+export const NODE_PHASES = ['accepted', 'loading', 'importing', 'verifying', 'done'] as const;
+export type NodePhase = (typeof NODE_PHASES)[number];
 
 const eventBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('phase'), phase: z.enum(NODE_PHASES) }),

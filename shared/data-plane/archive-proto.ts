@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadPackageDefinition } from '@grpc/grpc-js';
-import { loadSync, type Options } from '@grpc/proto-loader';
+import { fromJSON, loadSync, type Options, type PackageDefinition } from '@grpc/proto-loader';
 import type { ProtoGrpcType } from './generated/archive.js';
 
 /** The data-plane proto, relative to the proto root. */
@@ -19,6 +19,11 @@ const LOADER_OPTIONS: Options = {
 
 let cached: ProtoGrpcType | undefined;
 
+// Replaced by the proto as protobuf.js JSON (names already camelCase) when deploy/build/bundle-cli.ts
+// bundles the CLI, so dist/airlift.mjs and the release executable need no proto/ directory beside
+// them; absent from the plain tsc output, which reads the file (hence the typeof guard).
+declare const __AIRLIFT_ARCHIVE_PROTO_JSON__: string | undefined;
+
 /**
  * The repository's `proto/` directory. This module runs from `shared/data-plane/` (source),
  * `dist/shared/data-plane/` (compiled) or inside `dist/airlift.mjs` (the bundled CLI), so the root is
@@ -35,11 +40,19 @@ export function protoRoot(): string {
   return found;
 }
 
+/** The proto's package definition: the embedded JSON in the bundled CLI, else the file under proto/. */
+function loadDefinition(): PackageDefinition {
+  if (typeof __AIRLIFT_ARCHIVE_PROTO_JSON__ === 'string') {
+    const json = JSON.parse(__AIRLIFT_ARCHIVE_PROTO_JSON__) as Parameters<typeof fromJSON>[0];
+    return fromJSON(json, LOADER_OPTIONS);
+  }
+  return loadSync(ARCHIVE_PROTO_FILE, { ...LOADER_OPTIONS, includeDirs: [protoRoot()] });
+}
+
 /** The loaded `airlift.data.v1` package: service definition for servers, client constructor for clients. */
 export function archiveProto(): ProtoGrpcType['airlift']['data']['v1'] {
   if (cached === undefined) {
-    const definition = loadSync(ARCHIVE_PROTO_FILE, { ...LOADER_OPTIONS, includeDirs: [protoRoot()] });
-    cached = loadPackageDefinition(definition) as unknown as ProtoGrpcType;
+    cached = loadPackageDefinition(loadDefinition()) as unknown as ProtoGrpcType;
   }
   return cached.airlift.data.v1;
 }

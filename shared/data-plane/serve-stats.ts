@@ -11,6 +11,8 @@ export interface NodeServeStats {
 /** A snapshot of the server's counters. */
 export interface ArchiveServerStats {
   readonly bytesServed: number;
+  /** Pieces handed to the socket, one per frame (a piece of a cancelled fetch counts once it went out). */
+  readonly piecesServed: number;
   readonly activeFetches: number;
   /** Keyed by the node name the fetcher sent (`(anonymous)` when it sent none). */
   readonly nodes: Readonly<Record<string, Readonly<NodeServeStats>>>;
@@ -23,6 +25,7 @@ export class ServeStats {
   private readonly nodes = new Map<string, NodeServeStats>();
   private readonly refusals = new Map<string, number>();
   private bytesServed = 0;
+  private piecesServed = 0;
   private active = 0;
 
   /** A fetch from `node` started streaming. */
@@ -31,10 +34,11 @@ export class ServeStats {
     this.active++;
   }
 
-  /** `bytes` more went out to `node`. */
+  /** One piece of `bytes` more went out to `node`. */
   sent(node: string, bytes: number): void {
     this.entry(node).bytes += bytes;
     this.bytesServed += bytes;
+    this.piecesServed++;
   }
 
   /** A fetch that began ended this way. */
@@ -53,6 +57,7 @@ export class ServeStats {
     for (const [node, stats] of this.nodes) nodes[node] = { ...stats };
     return {
       bytesServed: this.bytesServed,
+      piecesServed: this.piecesServed,
       activeFetches: this.active,
       nodes,
       refused: Object.fromEntries(this.refusals),

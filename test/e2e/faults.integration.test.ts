@@ -68,8 +68,8 @@ describe('faults during airlift upgrade end cleanly, long before --timeout', { t
   }
 
   async function runIdOf(run: RunningCli): Promise<string> {
-    await run.waitForOutput(/^run r\S+:/m, 60_000);
-    const id = /^run (r\S+):/m.exec(run.stdout())?.[1];
+    await run.waitForOutput(/^(?:\S+ )?run r\S+:/m, 60_000);
+    const id = /^(?:\S+ )?run (r\S+):/m.exec(run.stdout())?.[1];
     assert.ok(id !== undefined, run.stdout());
     return id;
   }
@@ -368,7 +368,7 @@ describe('faults during airlift upgrade end cleanly, long before --timeout', { t
     assert.match(ran.stderr, /preflight failed; nothing was changed/);
     assert.match(ran.stderr, /runtime node-b: containerd does not answer: /);
     assert.doesNotMatch(ran.stderr, /runtime node-(a|c)/);
-    assert.doesNotMatch(ran.stdout, /^run r/m, 'no run started');
+    assert.doesNotMatch(ran.stdout, /^(?:\S+ )?run r/m, 'no run started');
     assert.deepEqual(await mutatingCalls(log), []);
     t.diagnostic(`fault 5: exit 7 after ${elapsed} ms`);
   });

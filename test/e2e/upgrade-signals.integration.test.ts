@@ -141,7 +141,7 @@ describe(
       const { runDir, log } = files();
       const done = await upgrade(fleet, bundle.path, runDir, standInEnv(log));
       assert.equal(done.exitCode, 0, `${done.stdout}\n${done.stderr}`);
-      const runId = /^run (r\S+):/m.exec(done.stdout)?.[1];
+      const runId = /^(?:\S+ )?run (r\S+):/m.exec(done.stdout)?.[1];
       assert.ok(runId !== undefined, done.stdout);
       const resumeArgs = [
         'resume',

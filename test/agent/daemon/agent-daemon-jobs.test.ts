@@ -52,9 +52,9 @@ describe('AgentDaemon jobs', { timeout: 20_000 }, () => {
     assert.equal(kinds[0], 'loading');
     assert.deepEqual(
       kinds.filter((k) => k !== 'progress'),
-      ['loading', 'verifying', 'done', 'report'],
+      ['loading', 'importing', 'verifying', 'done', 'report'],
     );
-    assert.ok(kinds.lastIndexOf('progress') < kinds.indexOf('verifying'), 'progress only while loading');
+    assert.ok(kinds.lastIndexOf('progress') < kinds.indexOf('importing'), 'progress only while loading');
     const size = agent.origin.bytes.length;
     const progress = events.flatMap((e) => (e.body.type === 'progress' ? [e.body] : []));
     assert.ok(progress.length >= 1 && progress.length <= 3, `${progress.length} progress events`);

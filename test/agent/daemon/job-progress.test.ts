@@ -92,6 +92,35 @@ describe('JobProgress', { timeout: 5_000 }, () => {
     ]);
   });
 
+  it('turns loading into importing with the last byte, once, and not after verifying began', () => {
+    const { progress, bodies } = tracked(100, 60_000);
+    progress.enter('loading');
+    progress.bytes(40);
+    progress.bytes(100);
+    progress.enter('verifying');
+    progress.bytes(100);
+    assert.deepEqual(
+      bodies.map((b) => (b.type === 'phase' ? b.phase : b.type === 'progress' ? b.bytesDone : b.type)),
+      ['loading', 40, 100, 'importing', 'verifying', 100],
+    );
+    assert.equal(progress.snapshot().phase, 'verifying');
+  });
+
+  it('is importing from the start when every byte arrived before the load began', () => {
+    const { progress, bodies } = tracked(100, 60_000);
+    progress.bytes(100);
+    assert.equal(progress.snapshot().phase, 'accepted', 'a skip check may still be running');
+    progress.enter('loading');
+    assert.deepEqual(
+      bodies.filter((b) => b.type === 'phase'),
+      [
+        { type: 'phase', phase: 'loading' },
+        { type: 'phase', phase: 'importing' },
+      ],
+    );
+    assert.equal(progress.snapshot().phase, 'importing');
+  });
+
   it('snapshot() gives the job, phase and bytes so far, for the heartbeat', () => {
     const before = Date.now();
     const { progress } = tracked(100, 60_000);

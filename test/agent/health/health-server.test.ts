@@ -7,6 +7,7 @@ import {
   type AgentHealthView,
   type ServedTotals,
 } from '../../../agent/health/index.js';
+import { NODE_PHASES } from '../../../shared/control/index.js';
 import { silentLogger } from '../../../shared/logging/index.js';
 
 /** A healthy, idle agent's view; tests change fields of a copy. */
@@ -98,6 +99,12 @@ describe('HealthServer', { timeout: 10_000 }, () => {
     assert.equal(sample(before.body, 'airlift_agent_job_phase{phase="idle"}'), 1);
     assert.equal(sample(before.body, 'airlift_agent_job_phase{phase="loading"}'), 0);
     assert.equal(sample(before.body, 'airlift_agent_last_job_duration_seconds'), -1);
+    assert.equal(sample(before.body, 'airlift_agent_job_duration_seconds'), 0);
+    assert.equal(sample(before.body, 'airlift_agent_served_pieces_total'), 0);
+    // Every phase of the wire's list has a series, so a new phase shows up without a change here.
+    for (const phase of NODE_PHASES) {
+      assert.equal(sample(before.body, `airlift_agent_job_phase{phase="${phase}"}`), 0, phase);
+    }
     assert.match(before.body, /# TYPE airlift_agent_received_bytes_total counter/);
 
     view = {
@@ -105,11 +112,11 @@ describe('HealthServer', { timeout: 10_000 }, () => {
       state: 'busy',
       runtime: { ageMs: 1_000, ok: false },
       refusalsTotal: 3,
-      job: { phase: 'loading', bytesDone: 4096 },
+      job: { phase: 'loading', bytesDone: 4096, seconds: 7.25 },
       received: { bytes: 1 << 20, pieces: 4, corruptPieces: 1 },
       lastJob: { ok: true, seconds: 12.5 },
     };
-    served = { bytes: 2048, fetches: 2 };
+    served = { bytes: 2048, fetches: 2, pieces: 5, refused: 1 };
     const after = (await get(base, '/metrics')).body;
     assert.equal(sample(after, 'airlift_agent_runtime_up'), 0);
     assert.equal(sample(after, 'airlift_agent_job_refusals_total'), 3);
@@ -118,6 +125,9 @@ describe('HealthServer', { timeout: 10_000 }, () => {
     assert.equal(sample(after, 'airlift_agent_corrupt_pieces_total'), 1);
     assert.equal(sample(after, 'airlift_agent_served_bytes_total'), 2048);
     assert.equal(sample(after, 'airlift_agent_served_fetches_total'), 2);
+    assert.equal(sample(after, 'airlift_agent_served_pieces_total'), 5);
+    assert.equal(sample(after, 'airlift_agent_data_plane_refusals_total'), 1);
+    assert.equal(sample(after, 'airlift_agent_job_duration_seconds'), 7.25);
     assert.equal(sample(after, 'airlift_agent_job_phase{phase="idle"}'), 0);
     assert.equal(sample(after, 'airlift_agent_job_phase{phase="loading"}'), 1);
     assert.equal(sample(after, 'airlift_agent_job_bytes_done'), 4096);

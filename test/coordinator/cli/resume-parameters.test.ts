@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { join } from 'node:path';
 import {
+  absoluteSessionPaths,
   resumeRequest,
   type RecordedFlag,
   type ResumeFlags,
@@ -57,6 +59,7 @@ const DEFAULT_FLAGS: ResumeFlags = {
   helm: 'helm',
   kubectl: 'kubectl',
   insecure: false,
+  output: 'text',
 };
 
 const none = (): boolean => false;
@@ -147,6 +150,29 @@ describe('resumeRequest', () => {
       () => resumeRequest(record(PARAMETERS), { ...DEFAULT_FLAGS, pieceSize: '3MiB' }, only('pieceSize')),
       ConfigInvalidError,
     );
+  });
+
+  it('makes paths given on the command line absolute, so the run resumes from any directory', () => {
+    const session = absoluteSessionPaths(
+      { listen: '0.0.0.0:7480', helm: 'tools/helm', kubectl: 'kubectl', kubeconfig: 'k3s.yaml' },
+      '/home/ops/site',
+    );
+    assert.deepEqual(session, {
+      listen: '0.0.0.0:7480',
+      helm: '/home/ops/site/tools/helm',
+      kubectl: 'kubectl',
+      kubeconfig: '/home/ops/site/k3s.yaml',
+    });
+    // On resume, a path given again is this directory's; a recorded one is kept as recorded.
+    const request = resumeRequest(
+      record(PARAMETERS),
+      { ...DEFAULT_FLAGS, kubeconfig: './other.yaml', kubectl: './bin/kubectl' },
+      only('kubeconfig'),
+    );
+    const resumed = request.session;
+    assert.ok(resumed !== undefined);
+    assert.equal(resumed.kubeconfig, join(process.cwd(), 'other.yaml'));
+    assert.equal(resumed.kubectl, '/opt/kube/kubectl');
   });
 
   it('round-trips the recorded parameters through the run-state schema', () => {

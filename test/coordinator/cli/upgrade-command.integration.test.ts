@@ -40,6 +40,32 @@ describe('airlift upgrade / status / resume: refusals before anything runs', { t
     assert.match(run.stderr, /WARNING: --insecure: jobs and reports are not signed/);
   });
 
+  it('-o json: even a run that never started ends stdout with one run-finished event, and nothing else', async () => {
+    const run = await runCli([
+      'upgrade',
+      bundle.path,
+      '--release',
+      'kairship',
+      '-o',
+      'json',
+      '--namespace',
+      'kairship-system',
+      '--insecure',
+      '--nats',
+      'nats://127.0.0.1:9',
+    ]);
+    assert.equal(run.exitCode, 7, run.stderr);
+    const lines = run.stdout.split('\n').filter((line) => line !== '');
+    assert.equal(lines.length, 1, run.stdout);
+    const event = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    assert.equal(event.type, 'run-finished');
+    assert.equal(event.runId, null);
+    assert.equal(event.exitCode, 7);
+    assert.deepEqual(event.results, []);
+    assert.match(String(event.error), /127\.0\.0\.1:9/);
+    assert.match(run.stderr, /BUS_UNAVAILABLE/);
+  });
+
   it('airlift status exits 7 the same way', async () => {
     const run = await runCli(['status', '--insecure', '--nats', 'nats://127.0.0.1:9']);
     assert.equal(run.exitCode, 7, run.stderr);
@@ -60,7 +86,10 @@ describe('airlift upgrade / status / resume: refusals before anything runs', { t
     ];
     const timeout = await runCli([...base, '--timeout', 'soon']);
     assert.equal(timeout.exitCode, 2);
-    assert.match(timeout.stderr, /--timeout: "soon" is not a duration/);
+    assert.match(
+      timeout.stderr,
+      /'--timeout <duration>' argument 'soon' is invalid\. "soon" is not a duration/,
+    );
     const nodes = await runCli([...base, '--nodes', ',']);
     assert.equal(nodes.exitCode, 2);
     assert.match(nodes.stderr, /--nodes: lists no node/);

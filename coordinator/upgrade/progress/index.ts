@@ -1,0 +1,11 @@
+export type { ProgressView } from './progress-view.js';
+export type { RunObserver, RunStart, RunEnd, FailureNote } from './run-observer.js';
+export { FleetProgress, type Clock, type NodeProgress, type FleetTotals } from './fleet-progress.js';
+export { TtyProgressView, nodeBarFields, totalBarFields } from './tty-progress-view.js';
+export { PlainProgressView } from './plain-progress-view.js';
+export { JsonRunObserver, JSON_PROGRESS_INTERVAL_MS } from './json-run-observer.js';
+export { TextRunObserver } from './text-run-observer.js';
+export { nodeResults, formatResultsTable, type NodeResult, type ResultsContext } from './results-table.js';
+export { timestampedOutput } from './timestamped-output.js';
+export { formatClock } from './time-format.js';
+export { runOutput, OUTPUT_FORMATS, type OutputFormat, type RunOutput } from './output-mode.js';
