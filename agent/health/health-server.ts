@@ -1,7 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { splitHostPort } from '../../shared/data-plane/index.js';
+import { GetOnlyServer, metricsRoute, sendJson } from '../../shared/http/index.js';
 import type { AgentMetrics } from './agent-metrics.js';
 import { judgeHealth, RUNTIME_STALE_MS } from './health-check.js';
 import { HealthListenError } from './health-listen-error.js';
@@ -24,84 +22,38 @@ export interface HealthServerOptions {
  * the node's state, job phase and traffic.
  */
 export class HealthServer {
-  private server: Server | undefined;
-  private stopping: Promise<void> | undefined;
+  private readonly server: GetOnlyServer;
   private readonly log: Logger;
 
-  constructor(private readonly options: HealthServerOptions) {
+  constructor(options: HealthServerOptions) {
     this.log = options.logger.child({ component: 'health' });
+    const staleMs = options.runtimeStaleMs ?? RUNTIME_STALE_MS;
+    this.server = new GetOnlyServer({
+      address: options.address,
+      logger: this.log,
+      listenError: (address, cause) => new HealthListenError(address, cause),
+      // A probe endpoint must never be what keeps the agent alive: when start-up fails after it
+      // listens, the process still exits with that error.
+      unref: true,
+      routes: {
+        '/healthz': (_req, res) => {
+          const verdict = judgeHealth(options.view(), staleMs);
+          sendJson(res, verdict.ok ? 200 : 503, verdict);
+        },
+        '/metrics': metricsRoute(options.metrics),
+      },
+    });
   }
 
   /** Starts listening; resolves with the bound host:port. */
   async start(): Promise<string> {
-    const { host, port } = parseListen(this.options.address);
-    const server = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        this.log.warn({ err: (err as Error).message, path: req.url }, 'health request failed');
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end('internal error\n');
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => {
-        reject(new HealthListenError(this.options.address, err));
-      });
-      server.listen(port, host, resolve);
-    });
-    // A probe endpoint must never be what keeps the agent alive: when start-up fails after it listens,
-    // the process still exits with that error (an idle keep-alive scraper holds it at most 5 s more).
-    server.unref();
-    this.server = server;
-    const bound = server.address() as AddressInfo;
-    const address = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+    const address = await this.server.start();
     this.log.info({ address }, 'health and metrics endpoint listening');
     return address;
   }
 
-  /** Stops listening and closes idle connections. Idempotent. */
+  /** Stops listening and closes open connections (a scraper's keep-alive must not hold the exit). Idempotent. */
   stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return Promise.resolve();
-    this.stopping ??= new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-      // A scraper's keep-alive connection must not hold the agent's exit.
-      server.closeAllConnections();
-    });
-    return this.stopping;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
-      return;
-    }
-    if (path === '/healthz') {
-      const verdict = judgeHealth(this.options.view(), this.options.runtimeStaleMs ?? RUNTIME_STALE_MS);
-      res
-        .writeHead(verdict.ok ? 200 : 503, {
-          'content-type': 'application/json',
-          'cache-control': 'no-store',
-        })
-        .end(`${JSON.stringify(verdict)}\n`);
-      return;
-    }
-    if (path === '/metrics') {
-      const text = await this.options.metrics.text();
-      res.writeHead(200, { 'content-type': this.options.metrics.contentType }).end(text);
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');
-  }
-}
-
-/** host:port, where an invalid address names the flag to fix. */
-function parseListen(address: string): { host: string; port: number } {
-  try {
-    return splitHostPort(address);
-  } catch (err) {
-    throw new HealthListenError(address, err);
+    return this.server.stop();
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -13,8 +13,8 @@ import {
 import { Bundle } from '../../../shared/bundle/index.js';
 import { startContainerd, type ContainerdInstance } from '../../helpers/containerd-instance.js';
 import { requireBinary } from '../../helpers/host-prereqs.js';
-import { REPO_ROOT } from '../../helpers/paths.js';
 import { runCli } from '../../helpers/run-cli.js';
+import { seaExecutable } from '../../helpers/sea-executable.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 
 const VERSION = '0.1.0-test';
@@ -33,14 +33,6 @@ function ctr(instance: ContainerdInstance, args: readonly string[], timeout = 60
     timeout,
     reject: false,
   });
-}
-
-/** The single executable from a built release tarball (dist/release), when one is there. */
-function releaseTarball(): string | undefined {
-  const dir = join(REPO_ROOT, 'dist', 'release');
-  if (!existsSync(dir)) return undefined;
-  const name = readdirSync(dir).find((f) => /^airlift-[^/]+-linux-[^/]+\.tar\.gz$/.test(f));
-  return name === undefined ? undefined : join(dir, name);
 }
 
 /** Loads a bundle with the built CLI into `instance`'s k8s.io namespace, retagged to REGISTRY. */
@@ -170,30 +162,18 @@ describe('agent image (built from an executable and its libraries, loaded by air
     assert.match(ctrVersion, /^ctr /);
   });
 
-  const tarball = releaseTarball();
-  it(
-    'the release executable runs in its image (airlift --version)',
-    {
-      skip:
-        tarball === undefined ? 'no dist/release/airlift-*-linux-*.tar.gz: build the release first' : false,
-    },
-    async () => {
-      const dir = join(tmp.path, 'release');
-      await execa('mkdir', ['-p', dir]);
-      await execa('tar', ['-xzf', tarball!, '-C', dir, '--wildcards', '*/bin/airlift'], { timeout: 60_000 });
-      const top = readdirSync(dir)[0] ?? '';
-      const built = await buildAgentImage({
-        executable: join(dir, top, 'bin', 'airlift'),
-        version: '0.1.0-release',
-        outFile: join(tmp.path, 'release.image.tar'),
-        bundleFile: join(tmp.path, agentBundleFileName('0.1.0-release')),
-      });
-      await nodeLoad(ctrd, built.bundleFile!);
-      const out = await runInImage(ctrd, `${REGISTRY}/airlift/agent:0.1.0-release`, 'agent-image-release', [
-        '/usr/local/bin/airlift',
-        '--version',
-      ]);
-      assert.match(out, /^\d+\.\d+\.\d+.* \(commit /);
-    },
-  );
+  it('the release executable runs in its image (airlift --version)', async () => {
+    const built = await buildAgentImage({
+      executable: await seaExecutable(),
+      version: '0.1.0-release',
+      outFile: join(tmp.path, 'release.image.tar'),
+      bundleFile: join(tmp.path, agentBundleFileName('0.1.0-release')),
+    });
+    await nodeLoad(ctrd, built.bundleFile!);
+    const out = await runInImage(ctrd, `${REGISTRY}/airlift/agent:0.1.0-release`, 'agent-image-release', [
+      '/usr/local/bin/airlift',
+      '--version',
+    ]);
+    assert.match(out, /^\d+\.\d+\.\d+.* \(commit /);
+  });
 });

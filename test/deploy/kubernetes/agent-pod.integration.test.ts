@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -10,8 +10,8 @@ import { agentBundleFileName, buildAgentImage } from '../../../deploy/image/inde
 import { agentManifests } from '../../../deploy/kubernetes/index.js';
 import { startContainerd, type ContainerdInstance } from '../../helpers/containerd-instance.js';
 import { startNats, type NatsInstance } from '../../helpers/nats-instance.js';
-import { REPO_ROOT } from '../../helpers/paths.js';
 import { runCli } from '../../helpers/run-cli.js';
+import { seaExecutable } from '../../helpers/sea-executable.js';
 import { makeTempDir, type TempDir } from '../../helpers/temp-dir.js';
 import { daemonSetSchema } from './daemonset-schema.js';
 
@@ -35,13 +35,6 @@ const DEFAULT_CAPS = [
   'CAP_KILL',
   'CAP_AUDIT_WRITE',
 ];
-
-function releaseTarball(): string | undefined {
-  const dir = join(REPO_ROOT, 'dist', 'release');
-  if (!existsSync(dir)) return undefined;
-  const name = readdirSync(dir).find((f) => /^airlift-[^/]+-linux-[^/]+\.tar\.gz$/.test(f));
-  return name === undefined ? undefined : join(dir, name);
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -75,101 +68,90 @@ async function taskPid(ctrd: ContainerdInstance): Promise<{ pid: number; status:
   return { pid: Number(pid), status: status ?? '' };
 }
 
-const tarball = releaseTarball();
+describe('the DaemonSet container, run by containerd from the node-loaded image (release executable)', () => {
+  let tmp: TempDir;
+  let ctrd: ContainerdInstance;
+  let nats: NatsInstance;
 
-describe(
-  'the DaemonSet container, run by containerd from the node-loaded image (release executable)',
-  {
-    skip: tarball === undefined ? 'no dist/release/airlift-*-linux-*.tar.gz: build the release first' : false,
-  },
-  () => {
-    let tmp: TempDir;
-    let ctrd: ContainerdInstance;
-    let nats: NatsInstance;
-
-    before(async () => {
-      tmp = makeTempDir('airlift-agent-pod');
-      [ctrd, nats] = await Promise.all([startContainerd({ dirPrefix: 'airlift-pod' }), startNats()]);
-      const dir = join(tmp.path, 'release');
-      await mkdir(dir);
-      await execa('tar', ['-xzf', tarball!, '-C', dir, '--wildcards', '*/bin/airlift'], { timeout: 60_000 });
-      const built = await buildAgentImage({
-        executable: join(dir, readdirSync(dir)[0] ?? '', 'bin', 'airlift'),
-        version: VERSION,
-        outFile: join(tmp.path, 'agent.image.tar'),
-        bundleFile: join(tmp.path, agentBundleFileName(VERSION)),
-      });
-      const load = await runCli([
-        'node',
-        'load',
-        built.bundleFile!,
-        '--image-registry=10.16.10.111',
-        '--runtime=containerd',
-        `--containerd-address=${ctrd.address}`,
-        `--containerd-namespace=${ctrd.namespace}`,
-      ]);
-      assert.equal(load.exitCode, 0, load.stderr + load.stdout);
+  before(async () => {
+    tmp = makeTempDir('airlift-agent-pod');
+    [ctrd, nats] = await Promise.all([startContainerd({ dirPrefix: 'airlift-pod' }), startNats()]);
+    const built = await buildAgentImage({
+      executable: await seaExecutable(),
+      version: VERSION,
+      outFile: join(tmp.path, 'agent.image.tar'),
+      bundleFile: join(tmp.path, agentBundleFileName(VERSION)),
     });
-    after(async () => {
-      await (ctrd as ContainerdInstance | undefined)?.stop();
-      await (nats as NatsInstance | undefined)?.stop();
-      await (tmp as TempDir | undefined)?.remove();
-    });
+    const load = await runCli([
+      'node',
+      'load',
+      built.bundleFile!,
+      '--image-registry=10.16.10.111',
+      '--runtime=containerd',
+      `--containerd-address=${ctrd.address}`,
+      `--containerd-namespace=${ctrd.namespace}`,
+    ]);
+    assert.equal(load.exitCode, 0, load.stderr + load.stdout);
+  });
+  after(async () => {
+    await (ctrd as ContainerdInstance | undefined)?.stop();
+    await (nats as NatsInstance | undefined)?.stop();
+    await (tmp as TempDir | undefined)?.remove();
+  });
 
-    it('starts read-only, without capabilities, reaches containerd through the mounted dir, turns healthy and drains on SIGTERM', async (t) => {
-      const daemonSet = daemonSetSchema.parse(agentManifests({ image: TARGET, version: VERSION })[1]);
-      const container = daemonSet.spec.template.spec.containers[0]!;
-      const ports = { grpc: await freePort(), metrics: await freePort() };
-      const spool = join(tmp.path, 'spool');
-      await mkdir(spool);
-      const log = join(tmp.path, 'agent.log');
-      const run = await execa(
-        'ctr',
-        [
-          ...['-a', ctrd.address, '-n', ctrd.namespace, 'run', '--detach', '--net-host', '--read-only'],
-          ...['--runc-root', ctrd.runcRoot, '--log-uri', `file://${log}`],
-          ...DEFAULT_CAPS.flatMap((cap) => ['--cap-drop', cap]),
-          // The pod's mounts: the runtime's socket dir (read-only), the spool, a scratch /tmp.
-          ...['--mount', `type=bind,src=${ctrd.dir},dst=/run/containerd,options=rbind:ro`],
-          ...['--mount', `type=bind,src=${spool},dst=/var/lib/airlift,options=rbind:rw`],
-          ...['--mount', 'type=tmpfs,src=tmpfs,dst=/tmp,options=nosuid:nodev:size=65536k'],
-          TARGET,
-          ID,
-          ...podArgs(container.args, nats.url, ports),
-        ],
-        { timeout: 60_000, reject: false },
+  it('starts read-only, without capabilities, reaches containerd through the mounted dir, turns healthy and drains on SIGTERM', async (t) => {
+    const daemonSet = daemonSetSchema.parse(agentManifests({ image: TARGET, version: VERSION })[1]);
+    const container = daemonSet.spec.template.spec.containers[0]!;
+    const ports = { grpc: await freePort(), metrics: await freePort() };
+    const spool = join(tmp.path, 'spool');
+    await mkdir(spool);
+    const log = join(tmp.path, 'agent.log');
+    const run = await execa(
+      'ctr',
+      [
+        ...['-a', ctrd.address, '-n', ctrd.namespace, 'run', '--detach', '--net-host', '--read-only'],
+        ...['--runc-root', ctrd.runcRoot, '--log-uri', `file://${log}`],
+        ...DEFAULT_CAPS.flatMap((cap) => ['--cap-drop', cap]),
+        // The pod's mounts: the runtime's socket dir (read-only), the spool, a scratch /tmp.
+        ...['--mount', `type=bind,src=${ctrd.dir},dst=/run/containerd,options=rbind:ro`],
+        ...['--mount', `type=bind,src=${spool},dst=/var/lib/airlift,options=rbind:rw`],
+        ...['--mount', 'type=tmpfs,src=tmpfs,dst=/tmp,options=nosuid:nodev:size=65536k'],
+        TARGET,
+        ID,
+        ...podArgs(container.args, nats.url, ports),
+      ],
+      { timeout: 60_000, reject: false },
+    );
+    assert.equal(run.exitCode, 0, run.stderr);
+    const task = await taskPid(ctrd);
+    assert.ok(task !== undefined && task.pid > 0, 'the task runs');
+    assert.match(readFileSync(`/proc/${task.pid}/status`, 'utf8'), /CapEff:\s+0000000000000000/);
+
+    const healthz = `http://127.0.0.1:${ports.metrics}/healthz`;
+    let verdict = '';
+    for (let tries = 0; tries < 60 && !verdict.includes('"ok":true'); tries++) {
+      verdict = await fetch(healthz).then(
+        (res) => res.text(),
+        () => '',
       );
-      assert.equal(run.exitCode, 0, run.stderr);
-      const task = await taskPid(ctrd);
-      assert.ok(task !== undefined && task.pid > 0, 'the task runs');
-      assert.match(readFileSync(`/proc/${task.pid}/status`, 'utf8'), /CapEff:\s+0000000000000000/);
+      if (!verdict.includes('"ok":true')) await sleep(500);
+    }
+    const logs = (): string => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    assert.match(verdict, /"ok":true/, `healthz ${verdict}\n${logs()}`);
+    // Idle and healthy, far below the manifest's memory request (a job's peak is ~220 MiB).
+    const rssKiB = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${task.pid}/status`, 'utf8'))?.[1]);
+    t.diagnostic(`agent peak RSS while idle: ${Math.round(rssKiB / 1024)} MiB`);
+    assert.ok(rssKiB > 0 && rssKiB < 256 * 1024, `${rssKiB} KiB`);
 
-      const healthz = `http://127.0.0.1:${ports.metrics}/healthz`;
-      let verdict = '';
-      for (let tries = 0; tries < 60 && !verdict.includes('"ok":true'); tries++) {
-        verdict = await fetch(healthz).then(
-          (res) => res.text(),
-          () => '',
-        );
-        if (!verdict.includes('"ok":true')) await sleep(500);
-      }
-      const logs = (): string => (existsSync(log) ? readFileSync(log, 'utf8') : '');
-      assert.match(verdict, /"ok":true/, `healthz ${verdict}\n${logs()}`);
-      // Idle and healthy, far below the manifest's memory request (a job's peak is ~220 MiB).
-      const rssKiB = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${task.pid}/status`, 'utf8'))?.[1]);
-      t.diagnostic(`agent peak RSS while idle: ${Math.round(rssKiB / 1024)} MiB`);
-      assert.ok(rssKiB > 0 && rssKiB < 256 * 1024, `${rssKiB} KiB`);
-
-      await execa('ctr', ['-a', ctrd.address, '-n', ctrd.namespace, 'tasks', 'kill', '-s', 'SIGTERM', ID], {
-        timeout: 10_000,
-      });
-      let state = await taskPid(ctrd);
-      for (let tries = 0; tries < 40 && state?.status === 'RUNNING'; tries++) {
-        await sleep(250);
-        state = await taskPid(ctrd);
-      }
-      assert.equal(state?.status, 'STOPPED', logs());
-      assert.match(logs(), /SIGTERM: draining/);
+    await execa('ctr', ['-a', ctrd.address, '-n', ctrd.namespace, 'tasks', 'kill', '-s', 'SIGTERM', ID], {
+      timeout: 10_000,
     });
-  },
-);
+    let state = await taskPid(ctrd);
+    for (let tries = 0; tries < 40 && state?.status === 'RUNNING'; tries++) {
+      await sleep(250);
+      state = await taskPid(ctrd);
+    }
+    assert.equal(state?.status, 'STOPPED', logs());
+    assert.match(logs(), /SIGTERM: draining/);
+  });
+});
