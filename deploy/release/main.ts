@@ -1,5 +1,5 @@
-// `npm run release`: builds dist/release/airlift-<version>-linux-<arch>.tar.gz and the agent image
-// archive beside it from the output of `npm run build`.
+// `npm run release`: builds dist/release/airlift-<version>-linux-<arch>.tar.gz, and the agent image
+// archive and its bundle beside it, from the output of `npm run build`.
 import { join } from 'node:path';
 import { buildRelease, REPO_ROOT } from './build-release.js';
 
@@ -12,7 +12,10 @@ try {
     `  executable bin/airlift: ${mib(release.executableBytes)}; built in ${(release.durationMs / 1000).toFixed(1)} s`,
   ];
   if (release.agentImage !== undefined) {
-    lines.push(`wrote ${release.agentImage.image} (${release.agentImage.reference})`);
+    lines.push(
+      `wrote ${release.agentImage.image} (${release.agentImage.reference})`,
+      `wrote ${release.agentImage.bundle} (the image as a bundle, for airlift node load)`,
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 } catch (err) {
