@@ -7,8 +7,10 @@ import {
   fleetCommand,
   nodeForgetCommand,
   resumeCommand,
+  rollbackCommand,
   serveCommand,
   statusCommand,
+  syncCommand,
   upgradeCommand,
 } from '../coordinator/index.js';
 import type { CliOutput } from '../shared/cli/index.js';
@@ -52,6 +54,8 @@ export function buildProgram({ output, logger, setExit }: ProgramParts): Command
   );
   program.addCommand(upgradeCommand(output, logger, setExit));
   program.addCommand(resumeCommand(output, logger, setExit));
+  program.addCommand(rollbackCommand(output, logger, setExit));
+  program.addCommand(syncCommand(output, setExit));
   program.addCommand(statusCommand(output, logger, setExit));
   program.addCommand(serveCommand(output, logger, setExit));
   program.addCommand(agentCommand(output, logger, setExit));

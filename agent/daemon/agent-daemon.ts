@@ -12,6 +12,7 @@ import type { ContainerRuntime } from '../runtime/index.js';
 import type { JobProgress } from './job-progress.js';
 import { JobGate, type FreshnessWindow } from './job-gate.js';
 import { runLoadImagesJob } from './load-images-job.js';
+import { runCheckRegistryImagesJob } from './check-registry-images-job.js';
 import { SeenJobs } from './seen-jobs.js';
 import { PieceShelf, type PieceRegistry } from './piece-shelf.js';
 import { Heartbeats } from './heartbeats.js';
@@ -278,22 +279,43 @@ export class AgentDaemon {
     // At once, not at the next beat: `airlift status` (and whoever waits for an idle node) sees the job.
     void this.beat();
     const startedAt = performance.now();
-    slot.done = runLoadImagesJob(
-      job,
-      {
-        node,
-        runtime: this.deps.runtime,
-        shelf: this.shelf,
-        stallMs: this.settings.stallMs,
-        ...(this.settings.maxRate === undefined ? {} : { maxRate: this.settings.maxRate }),
-        ...(this.settings.dataPlaneTls === undefined ? {} : { dataPlaneTls: this.settings.dataPlaneTls }),
-        publish: (s, d) => this.bus?.publish(s, d),
-        sealer: this.settings.trust.sealer,
-        logger: this.log,
-      },
-      abort.signal,
-      (progress) => (slot.progress = progress),
-    )
+    const publish = (s: string, d: Uint8Array): void => this.bus?.publish(s, d);
+    const onProgress = (progress: JobProgress): void => {
+      slot.progress = progress;
+    };
+    const running =
+      job.kind === 'check-registry-images'
+        ? runCheckRegistryImagesJob(
+            job,
+            {
+              node,
+              runtime: this.deps.runtime,
+              publish,
+              sealer: this.settings.trust.sealer,
+              logger: this.log,
+            },
+            abort.signal,
+            onProgress,
+          )
+        : runLoadImagesJob(
+            job,
+            {
+              node,
+              runtime: this.deps.runtime,
+              shelf: this.shelf,
+              stallMs: this.settings.stallMs,
+              ...(this.settings.maxRate === undefined ? {} : { maxRate: this.settings.maxRate }),
+              ...(this.settings.dataPlaneTls === undefined
+                ? {}
+                : { dataPlaneTls: this.settings.dataPlaneTls }),
+              publish,
+              sealer: this.settings.trust.sealer,
+              logger: this.log,
+            },
+            abort.signal,
+            onProgress,
+          );
+    slot.done = running
       .then((report) => {
         this.countJob(report, startedAt);
         // A job that succeeded just talked to the runtime: the heartbeat after it need not probe again

@@ -42,6 +42,22 @@ export interface LoadHints {
   readonly manifest?: string;
 }
 
+/** How a node reaches a registry; credentials and TLS come from the runtime's own configuration. */
+export interface RegistryPullOptions {
+  /** Speak plain HTTP to the reference's registry (containerd: `ctr --plain-http`). */
+  readonly plainHttp?: boolean;
+  /** containerd's hosts directory (hosts.toml per registry; default /etc/containerd/certs.d). */
+  readonly hostsDir?: string;
+}
+
+/** What the registry answered for a reference. */
+export interface ResolvedImage {
+  /** Digest of what the reference names there: a manifest or an index. */
+  readonly digest: string;
+  /** This platform's image config digest, when the runtime learns it without pulling the layers. */
+  readonly configDigest?: string;
+}
+
 /** The one interface the node job uses, so the job logic is testable and both runtimes are interchangeable. */
 export interface ContainerRuntime {
   readonly kind: RuntimeKind;
@@ -62,6 +78,13 @@ export interface ContainerRuntime {
   inspectAll(references: readonly string[], signal?: AbortSignal): Promise<Map<string, RuntimeImage>>;
   /** Removes a reference (not the content other references share); no error when absent. */
   untag(reference: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Asks the registry what `reference` names, without pulling its layers; rejects with
+   * RegistryPullError when the registry cannot be reached or does not have it.
+   */
+  resolve?(reference: string, options: RegistryPullOptions, signal?: AbortSignal): Promise<ResolvedImage>;
+  /** Pulls `reference` from its registry and unpacks it, as kubelet would; rejects with RegistryPullError. */
+  pull?(reference: string, options: RegistryPullOptions, signal?: AbortSignal): Promise<void>;
   /** Releases connections; idempotent. */
   close(): Promise<void>;
 }

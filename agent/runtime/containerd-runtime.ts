@@ -13,9 +13,12 @@ import type {
   ContainerRuntime,
   LoadHints,
   LoadResult,
+  RegistryPullOptions,
+  ResolvedImage,
   RuntimeImage,
   RuntimeInfo,
 } from './container-runtime.js';
+import { pullWithCtr, resolveWithCtr, type CtrCall } from './containerd-registry.js';
 import { countBytes } from './counting-stream.js';
 import { ContainerdApi, type ContainerdReader } from './containerd-api.js';
 import { checkImages } from './image-check.js';
@@ -242,6 +245,31 @@ export class ContainerdRuntime implements ContainerRuntime {
     if ((await this.inspect(name, signal)) === undefined) return;
     await this.run(['images', 'rm', name], signal);
   }
+
+  /** Resolves through containerd's resolver (hosts.toml, --plain-http) without creating an image record. */
+  resolve(reference: string, options: RegistryPullOptions, signal?: AbortSignal): Promise<ResolvedImage> {
+    return resolveWithCtr(this.ctrCall, reference, options, signal);
+  }
+
+  /** `ctr images pull`: content and unpacked layers, as kubelet would pull it. */
+  pull(reference: string, options: RegistryPullOptions, signal?: AbortSignal): Promise<void> {
+    return pullWithCtr(
+      this.ctrCall,
+      reference,
+      {
+        ...options,
+        snapshotterArgs: this.snapshotterArgs(),
+        timeoutMs: this.options.importTimeoutMs ?? 60 * 60 * 1000,
+      },
+      signal,
+    );
+  }
+
+  private readonly ctrCall: CtrCall = (args, signal, timeoutMs) =>
+    this.runner.run(this.ctr, this.global(args), {
+      timeoutMs: timeoutMs ?? this.options.commandTimeoutMs ?? 60_000,
+      ...(signal === undefined ? {} : { signal }),
+    });
 
   close(): Promise<void> {
     this.api.close();

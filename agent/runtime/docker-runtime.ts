@@ -1,9 +1,22 @@
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { RuntimeLoadError, RuntimeTagError, RuntimeUnavailableError } from '../../shared/errors/index.js';
+import {
+  RegistryImageNotFoundError,
+  RegistryPullError,
+  RuntimeLoadError,
+  RuntimeTagError,
+  RuntimeUnavailableError,
+} from '../../shared/errors/index.js';
 import { formatReference, parseReference } from '../../shared/reference/index.js';
-import type { ContainerRuntime, LoadResult, RuntimeImage, RuntimeInfo } from './container-runtime.js';
+import type {
+  ContainerRuntime,
+  LoadResult,
+  RegistryPullOptions,
+  ResolvedImage,
+  RuntimeImage,
+  RuntimeInfo,
+} from './container-runtime.js';
 import { countBytes } from './counting-stream.js';
 import { DEFAULT_DOCKER_HOST, dockerOptionsFor } from './docker-endpoint.js';
 
@@ -152,9 +165,63 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * `GET /distribution/{name}/json`: the engine resolves the reference with its own registry settings
+   * (daemon.json insecure-registries and mirrors, `docker login` credentials); plain HTTP is its choice.
+   */
+  async resolve(
+    reference: string,
+    _options: RegistryPullOptions,
+    signal?: AbortSignal,
+  ): Promise<ResolvedImage> {
+    const name = formatReference(parseReference(reference));
+    try {
+      signal?.throwIfAborted();
+      const answer = (await (await this.client()).getImage(name).distribution()) as {
+        Descriptor?: { digest?: string };
+      };
+      const digest = answer.Descriptor?.digest;
+      if (digest === undefined) throw new Error('the engine named no digest');
+      return { digest };
+    } catch (err) {
+      throw dockerRegistryProblem('resolve', name, err);
+    }
+  }
+
+  /** `POST /images/create`: pulls with the engine's registry settings and credentials. */
+  async pull(reference: string, _options: RegistryPullOptions, signal?: AbortSignal): Promise<void> {
+    const name = formatReference(parseReference(reference));
+    try {
+      const docker = await this.client();
+      const stream = await docker.pull(name, {
+        ...(signal === undefined ? {} : { abortSignal: signal }),
+      });
+      const entries = await new Promise<ProgressEntry[]>((resolve, reject) => {
+        docker.modem.followProgress(stream, (err: Error | null, result: ProgressEntry[]) => {
+          if (err === null) resolve(result);
+          else reject(err);
+        });
+      });
+      const failure = entries.find((entry) => entry.error !== undefined || entry.errorDetail !== undefined);
+      if (failure !== undefined)
+        throw new Error(failure.errorDetail?.message ?? failure.error ?? 'unknown error');
+    } catch (err) {
+      throw dockerRegistryProblem('pull', name, err);
+    }
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+function dockerRegistryProblem(action: 'resolve' | 'pull', name: string, err: unknown): Error {
+  const detail = describe(err);
+  const notFound =
+    (err as { statusCode?: number }).statusCode === 404 || /manifest unknown|not found/i.test(detail);
+  return notFound
+    ? new RegistryImageNotFoundError('docker', name, detail, err)
+    : new RegistryPullError('docker', action, name, detail, err);
 }
 
 function describe(err: unknown): string {

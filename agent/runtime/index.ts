@@ -2,6 +2,8 @@ export type {
   ContainerRuntime,
   LoadHints,
   LoadResult,
+  RegistryPullOptions,
+  ResolvedImage,
   RuntimeImage,
   RuntimeInfo,
   RuntimeKind,

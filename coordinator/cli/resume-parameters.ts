@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseDuration } from '../../shared/cli/index.js';
 import type { RunState } from '../../shared/control/index.js';
+import { parseRepoChart } from '../kube/index.js';
 import type { SessionSettings, UpgradeRequest } from '../upgrade/upgrade-request.js';
 import { parsePieceSize, parseStripes, type SessionFlags } from './upgrade-session.js';
 
@@ -71,6 +72,17 @@ export function resumeRequest(
     resumes: state.runId,
     session: { listen, helm, kubectl, ...definedOnly(optional) },
     ...(state.version === undefined ? {} : { version: state.version }),
+    ...(recorded.fromRepo === undefined
+      ? {}
+      : { fromRepo: parseRepoChart(recorded.fromRepo, recorded.repoUrl) }),
+    ...(state.revisionBefore === undefined ? {} : { revisionBefore: state.revisionBefore }),
+    ...(recorded.images === 'registry'
+      ? {
+          images: 'registry' as const,
+          prePull: recorded.prePull === true,
+          registryPlainHttp: recorded.registryPlainHttp === true,
+        }
+      : {}),
   };
 }
 

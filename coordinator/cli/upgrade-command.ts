@@ -9,6 +9,8 @@ import {
   type CliOutput,
 } from '../../shared/cli/index.js';
 import { ConfigInvalidError } from '../../shared/errors/index.js';
+import { FROM_REPO_EXAMPLE, fromRepoRequest, type FromRepoFlags } from './from-repo-flags.js';
+import { addImagesOptions, imagesRequest, type ImagesFlags } from './images-flags.js';
 import { absoluteSessionPaths } from './resume-parameters.js';
 import {
   addSessionOptions,
@@ -19,7 +21,7 @@ import {
   type SessionFlags,
 } from './upgrade-session.js';
 
-interface UpgradeFlags extends SessionFlags {
+interface UpgradeFlags extends SessionFlags, FromRepoFlags, ImagesFlags {
   release: string;
   namespace: string;
   version?: string;
@@ -55,37 +57,50 @@ export function upgradeCommand(output: CliOutput, logger: Logger, setExit: (code
     .option('--dry-run', 'print the plan and the exact helm/kubectl commands; change nothing', false)
     .option('--allow-hint-mismatch', 'go on when hints.yaml names images images.tar lacks', false)
     .option('--force-load', 'load even on nodes that already hold every image verified', false)
+    .option(
+      '--from-repo <repo/chart>',
+      "upgrade from this chart of a helm repository (helm repo update, search, pull) instead of the bundle's chart; needs --version",
+    )
+    .option(
+      '--repo-url <url>',
+      'with --from-repo: `helm repo add`s the repository from this URL when helm lacks it',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ airlift upgrade mymodule_1.2.0.bundle.tar --release mymodule -n prod --dry-run\n  $ airlift upgrade mymodule_1.2.0.bundle.tar --release mymodule -n prod --kube-context prod-admin\n',
+      '\nExamples:\n  $ airlift upgrade mymodule_1.2.0.bundle.tar --release mymodule -n prod --dry-run\n  $ airlift upgrade mymodule_1.2.0.bundle.tar --release mymodule -n prod --kube-context prod-admin\n' +
+        FROM_REPO_EXAMPLE,
     );
-  return addSessionOptions(command).action(async (bundlePath: string, flags: UpgradeFlags) => {
-    setExit(
-      await runCommand(output, async () => {
-        const nodes = parseNodes(flags.nodes);
-        // Paths absolute now: the run records them, and `airlift resume` may run from another directory.
-        const request = {
-          bundlePath: resolve(bundlePath),
-          release: flags.release,
-          namespace: flags.namespace,
-          nodes,
-          timeoutMs: parseDuration(flags.timeout, '--timeout'),
-          dryRun: flags.dryRun,
-          allowHintMismatch: flags.allowHintMismatch,
-          forceLoad: flags.forceLoad,
-          distribution: flags.distribution,
-          stripes: parseStripes(flags.stripes),
-          pieceSize: parsePieceSize(flags.pieceSize),
-          session: absoluteSessionPaths(sessionSettings(flags)),
-          ...(flags.version === undefined ? {} : { version: flags.version }),
-          ...(flags.imageRegistry === undefined ? {} : { imageRegistry: flags.imageRegistry }),
-          ...(flags.runDir === undefined ? {} : { runDir: resolve(flags.runDir) }),
-        };
-        const setup = await resolveTrust(flags, 'coordinator', 'airlift-upgrade', output);
-        return runUpgradeSession(() => Promise.resolve(request), flags, output, logger, setup);
-      }),
-    );
-  });
+  return addSessionOptions(addImagesOptions(command)).action(
+    async (bundlePath: string, flags: UpgradeFlags) => {
+      setExit(
+        await runCommand(output, async () => {
+          const nodes = parseNodes(flags.nodes);
+          // Paths absolute now: the run records them, and `airlift resume` may run from another directory.
+          const request = {
+            bundlePath: resolve(bundlePath),
+            release: flags.release,
+            namespace: flags.namespace,
+            nodes,
+            timeoutMs: parseDuration(flags.timeout, '--timeout'),
+            dryRun: flags.dryRun,
+            allowHintMismatch: flags.allowHintMismatch,
+            forceLoad: flags.forceLoad,
+            distribution: flags.distribution,
+            stripes: parseStripes(flags.stripes),
+            pieceSize: parsePieceSize(flags.pieceSize),
+            session: absoluteSessionPaths(sessionSettings(flags)),
+            ...(flags.version === undefined ? {} : { version: flags.version }),
+            ...(flags.imageRegistry === undefined ? {} : { imageRegistry: flags.imageRegistry }),
+            ...(flags.runDir === undefined ? {} : { runDir: resolve(flags.runDir) }),
+            ...fromRepoRequest(flags),
+            ...imagesRequest(flags),
+          };
+          const setup = await resolveTrust(flags, 'coordinator', 'airlift-upgrade', output);
+          return runUpgradeSession(() => Promise.resolve(request), flags, output, logger, setup);
+        }),
+      );
+    },
+  );
 }
 
 function parseNodes(text: string): 'all' | string[] {

@@ -1,5 +1,13 @@
 export { extractChart, findChartDifference, type ChartSource, type ExtractedChart } from './chart-extract.js';
 export { formatArgv } from './format-argv.js';
+export { chartRef, parseRepoChart, type RepoChart } from './helm-repo.js';
+export {
+  historyCommand,
+  readHistory,
+  rollbackCommand,
+  valuesAtRevisionCommand,
+  type HistoryEntry,
+} from './helm-rollback.js';
 export { checkChartVersion, checkImageRegistry, checkNamespace, checkReleaseName } from './kube-arguments.js';
 export {
   runKubePhase,
@@ -12,6 +20,7 @@ export {
 export {
   kubePaths,
   plan,
+  requireVersion,
   versionMismatch,
   type KubePaths,
   type KubePhaseTarget,

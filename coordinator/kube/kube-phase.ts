@@ -13,13 +13,15 @@ import {
 import { extractChart, findChartDifference } from './chart-extract.js';
 import { formatArgv } from './format-argv.js';
 import {
+  bundleOf,
   plan,
   upgradeRequestFor,
   versionMismatch,
   type KubePaths,
   type KubePhaseTarget,
 } from './kube-plan.js';
-import type { ReleaseStatus, ToolRun } from './kube-tools.js';
+import type { ReleaseStatus } from './kube-tools.js';
+import { applyPulledCrds, prepareRepo, pullChart, type Exec } from './repo-steps.js';
 import { writeFileOnce } from './write-once.js';
 
 /** Progress callback: `start` before a step, `done` after it, with a line a human can read. */
@@ -65,8 +67,6 @@ export interface KubePhaseSummary {
   readonly steps: readonly KubeStepResult[];
 }
 
-/** Runs the step's command number `index` (as planned) and records it. */
-type Exec = <T extends ToolRun>(index: number, call: () => Promise<T>) => Promise<T>;
 type StepBody = (exec: Exec) => Promise<{ outcome: KubeStepResult['outcome']; detail: string }>;
 
 /**
@@ -75,7 +75,7 @@ type StepBody = (exec: Exec) => Promise<{ outcome: KubeStepResult['outcome']; de
  * for the same run directory (`airlift resume`): bak.yaml from the first attempt is never replaced.
  */
 export async function runKubePhase(options: KubePhaseOptions): Promise<KubePhaseSummary> {
-  const { tools, bundle, release, namespace, version, signal, interrupt, onStep } = options;
+  const { tools, release, namespace, version, signal, interrupt, onStep } = options;
   const logger = options.logger?.child({ component: 'kube-phase', release, namespace });
   const planned = plan(options); // validates the names before anything runs
   const { paths } = planned;
@@ -139,6 +139,11 @@ export async function runKubePhase(options: KubePhaseOptions): Promise<KubePhase
   return { paths, before, steps };
 
   async function runAllSteps(): Promise<void> {
+    const { fromRepo } = options;
+    if (fromRepo !== undefined) {
+      const wanted = version ?? '';
+      await runStep('helm-repo', (exec) => prepareRepo(tools, fromRepo, wanted, exec, signal));
+    }
     await runStep('backup-values', async (exec) => {
       // 0700: bak.yaml holds whatever the release's values hold, passwords included.
       await mkdir(paths.runDir, { recursive: true, mode: 0o700 });
@@ -173,6 +178,17 @@ export async function runKubePhase(options: KubePhaseOptions): Promise<KubePhase
       };
     });
 
+    if (fromRepo !== undefined) {
+      const pull = planned.steps.find((s) => s.step === 'extract-chart')?.commands[0] ?? [];
+      await runStep('extract-chart', (exec) => pullChart(tools, pull, paths, exec, signal));
+      await runStep('apply-crds', (exec) => applyPulledCrds(tools, paths, exec, signal));
+      await runStep('helm-upgrade', async (exec) => {
+        const run = await exec(0, () => tools.upgrade(upgradeRequestFor(options, paths), signal));
+        return { outcome: 'done', detail: run.stdout.split('\n')[0] ?? `release ${release} upgraded` };
+      });
+      return;
+    }
+    const bundle = bundleOf(options);
     await runStep('extract-chart', async () => {
       const entries = await readdir(paths.chartDir).catch(() => []);
       if (entries.length > 0) {
@@ -269,6 +285,8 @@ function nextAction(step: KubePhaseStep, paths: KubePaths, target: KubePhaseTarg
   const resume = 'fix the cause and run `airlift resume <run id>` (it keeps this run directory)';
   const kept = `bak.yaml is kept at ${paths.backupFile}`;
   switch (step) {
+    case 'helm-repo':
+      return `nothing in the cluster was changed; ${resume}`;
     case 'backup-values':
       return `nothing in the cluster was changed; ${resume}`;
     case 'extract-chart':
@@ -281,7 +299,7 @@ function nextAction(step: KubePhaseStep, paths: KubePaths, target: KubePhaseTarg
         (err instanceof CommandFailedError && err.message.includes('(aborted)'))
           ? `helm was stopped mid-upgrade, so the release may be left pending-upgrade: if \`helm status ${release} -n ${namespace}\` says so, run \`helm rollback ${release} -n ${namespace}\` first; `
           : '';
-      return `${interrupted}${kept} (the values from before the upgrade); check \`helm status ${release} -n ${namespace}\` and \`helm history ${release} -n ${namespace}\`, ${resume}`;
+      return `${interrupted}${kept} (the values from before the upgrade); check \`helm status ${release} -n ${namespace}\` and \`helm history ${release} -n ${namespace}\`, ${resume}, or go back to the revision from before the run with \`airlift rollback <run id>\``;
     }
   }
 }

@@ -51,6 +51,7 @@ export interface ReleaseStatus {
 /** The arguments of `helm upgrade` in the manual procedure. */
 export interface UpgradeRequest {
   readonly release: string;
+  /** A chart directory, or `REPO/CHART` from a helm repository (`--from-repo`). */
   readonly chartDir: string;
   readonly namespace: string;
   readonly valuesFile: string;
@@ -169,13 +170,28 @@ export class KubeTools {
     return this.run(this.applyCrdsCommand(dir), this.commandTimeout, signal);
   }
 
-  /** Upgrades the release from a chart directory, keeping the backed-up values. */
+  /** Upgrades the release from a chart directory (or REPO/CHART), keeping the backed-up values. */
   async upgrade(request: UpgradeRequest, signal?: AbortSignal): Promise<ToolRun> {
     return this.run(
       this.upgradeCommand(request),
       this.options.upgradeTimeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS,
       signal,
     );
+  }
+
+  /** `helm ARGS… [--kubeconfig K] [--kube-context C]`: any helm command with this cluster's flags. */
+  helmCommand(args: readonly string[]): readonly string[] {
+    return this.helm(args);
+  }
+
+  /** Runs an argv built by helmCommand or kubectlCommand (default timeout: DEFAULT_KUBE_COMMAND_TIMEOUT_MS). */
+  async runCommand(argv: readonly string[], signal?: AbortSignal, timeoutMs?: number): Promise<ToolRun> {
+    return this.run(argv, timeoutMs ?? this.commandTimeout, signal);
+  }
+
+  /** Like runCommand, for an upgrade or rollback (the longer upgrade timeout). */
+  async runLongCommand(argv: readonly string[], signal?: AbortSignal): Promise<ToolRun> {
+    return this.run(argv, this.options.upgradeTimeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS, signal);
   }
 
   private get commandTimeout(): number {

@@ -1,7 +1,11 @@
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Bus } from '../../shared/bus/bus.js';
-import type { JobEvent, LoadImagesPayloadInput } from '../../shared/control/index.js';
+import type {
+  CheckRegistryImagesPayloadInput,
+  JobEvent,
+  LoadImagesPayloadInput,
+} from '../../shared/control/index.js';
 import type { TrustContext } from '../../shared/trust/index.js';
 import type { FleetRegistry } from '../fleet/index.js';
 import { watchAgents } from './agent-watch.js';
@@ -22,7 +26,9 @@ export interface DistributeInput {
   readonly runId: string;
   readonly nodes: readonly string[];
   /** Each node's job payload: the same archive and plan, its own list of piece sources. */
-  readonly payloadFor: (node: string) => LoadImagesPayloadInput;
+  readonly payloadFor?: (node: string) => LoadImagesPayloadInput;
+  /** `--images registry`: every node checks (and with --pre-pull pulls) the images at the registry instead. */
+  readonly registryPayload?: CheckRegistryImagesPayloadInput;
   /** Give up on nodes that have not reported after this long. */
   readonly timeoutMs: number;
   readonly ackTimeoutMs: number;

@@ -3,6 +3,7 @@ import type { Bus } from '../../shared/bus/bus.js';
 import {
   Subjects,
   jobAckSchema,
+  type CheckRegistryImagesPayloadInput,
   type JobInput,
   type LoadImagesPayloadInput,
 } from '../../shared/control/index.js';
@@ -21,7 +22,10 @@ export interface JobSenderInput {
   readonly bus: Bus;
   readonly trust: TrustContext;
   readonly runId: string;
-  readonly payloadFor: (node: string) => LoadImagesPayloadInput;
+  /** Each node's load-images payload (the bundle path). */
+  readonly payloadFor?: (node: string) => LoadImagesPayloadInput;
+  /** The registry path: every node gets this check-registry-images payload instead. */
+  readonly registryPayload?: CheckRegistryImagesPayloadInput;
   readonly ackTimeoutMs: number;
   readonly logger: Logger;
 }
@@ -43,15 +47,16 @@ export class JobSender {
   async send(node: string, index: number, attempt: number): Promise<SendResult> {
     const { runId, trust } = this.input;
     const jobId = `${runId}-n${index}${attempt === 0 ? '' : `-a${attempt}`}`;
-    const job: JobInput = {
-      v: 1,
-      kind: 'load-images',
-      jobId,
-      runId,
-      node,
-      issuedAt: new Date().toISOString(),
-      payload: this.input.payloadFor(node),
-    };
+    const envelope = { v: 1 as const, jobId, runId, node, issuedAt: new Date().toISOString() };
+    const { registryPayload, payloadFor } = this.input;
+    let job: JobInput;
+    if (registryPayload !== undefined) {
+      job = { ...envelope, kind: 'check-registry-images', payload: registryPayload };
+    } else if (payloadFor !== undefined) {
+      job = { ...envelope, kind: 'load-images', payload: payloadFor(node) };
+    } else {
+      throw new Error('JobSender needs payloadFor or registryPayload');
+    }
     const live: LiveJob = { jobId, attempt, bootId: undefined };
     this.live.set(node, live);
     const subject = Subjects.job(node);

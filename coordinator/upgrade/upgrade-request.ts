@@ -1,3 +1,4 @@
+import type { RepoChart } from '../kube/index.js';
 import type { DistributionMode } from './distribution-plan.js';
 
 /** Where the coordinator serves the data plane and which cluster tools it runs: recorded with the run. */
@@ -45,6 +46,22 @@ export interface UpgradeRequest {
   readonly resumes?: string;
   /** Recorded in the run's state so `airlift resume` serves and runs the same (absent in unit tests). */
   readonly session?: SessionSettings;
+  /**
+   * `--images bundle` (default): every node loads images.tar from the bundle. `registry`: the images are
+   * already in the registry (`airlift sync`); every node checks it can resolve each one there.
+   */
+  readonly images?: 'bundle' | 'registry';
+  /** `--pre-pull` (registry mode): every node pulls each image before the barrier, not only resolves it. */
+  readonly prePull?: boolean;
+  /** `--registry-plain-http` (registry mode): nodes speak plain HTTP to the image registry. */
+  readonly registryPlainHttp?: boolean;
+  /** `--from-repo REPO/CHART [--repo-url URL]`: the kube phase upgrades from that helm repository. */
+  readonly fromRepo?: RepoChart;
+  /**
+   * `airlift resume`: the release revision the first run recorded before it changed anything, kept so
+   * `airlift rollback` of the resumed run goes back there too (not to a revision the first run made).
+   */
+  readonly revisionBefore?: number;
 }
 
 /** Defaults of the numbers above, documented in the README. */

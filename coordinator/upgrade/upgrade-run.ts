@@ -11,12 +11,13 @@ import { describeLoadable, planImportParts } from '../../shared/image-archive/in
 import { planRetags } from '../../shared/node-job/index.js';
 import type { TrustContext } from '../../shared/trust/index.js';
 import { FleetRegistry } from '../fleet/index.js';
-import { formatArgv, plan as kubePlan, runKubePhase, type KubeTools } from '../kube/index.js';
+import { chartRef, formatArgv, plan as kubePlan, runKubePhase, type KubeTools } from '../kube/index.js';
 import { buildPieceManifest, toWirePieceManifest } from '../../shared/pieces/index.js';
 import { fileDigestOnWorker } from './file-digest.js';
 import { planSources, servesTo, type PlannedNode } from './distribution-plan.js';
 import { distribute, type NodeOutcome } from './distribute.js';
 import { printDryRun } from './dry-run-plan.js';
+import { checkRegistryOnNodes, registryPayload } from './registry-images.js';
 import { preflight } from './preflight.js';
 import { nodeResults, type ResultsContext, type RunObserver } from './progress/index.js';
 import { newRunId } from './run-id.js';
@@ -177,7 +178,9 @@ function prepareRun(
       imageRegistry: registry,
       runDir,
       ...(request.version === undefined ? {} : { version: request.version }),
+      ...(request.fromRepo === undefined ? {} : { fromRepo: request.fromRepo }),
     },
+    revisionBefore: request.revisionBefore ?? checks.release?.revision,
     nodes: checks.targets.map((t) => t.node),
     targets: checks.targets.map((t) => ({ node: t.node, grpcAddress: t.heartbeat.grpcAddress })),
   };
@@ -191,6 +194,8 @@ interface Prepared {
   readonly registry: string;
   readonly retags: ReturnType<typeof planRetags>;
   readonly kubeTarget: Parameters<typeof runKubePhase>[0];
+  /** The release's revision before this run (or the run it resumes) changed anything. */
+  readonly revisionBefore: number | undefined;
   readonly nodes: readonly string[];
   /** The nodes with the gRPC address each serves pieces on, in chain order. */
   readonly targets: readonly PlannedNode[];
@@ -249,6 +254,16 @@ async function distributeToNodes(
   p: Prepared,
   store: RunStore,
 ): Promise<NodeOutcome[]> {
+  if (request.images === 'registry') {
+    return checkRegistryOnNodes({
+      ...deps,
+      fleet: p.fleet,
+      store,
+      runId: p.runId,
+      nodes: p.nodes,
+      payload: registryPayload(request, p.retags),
+    });
+  }
   const info = p.bundle.info;
   // One pass over images.tar: the whole digest and one per piece, which every receiver checks.
   const images = p.bundle.imagesSource();
@@ -382,6 +397,10 @@ async function afterDistribute(
       output.err(`airlift: run ${p.runId}; to carry on: airlift resume ${p.runId}`);
     } else {
       output.err(`airlift: run ${p.runId}; to retry after fixing the cause: airlift resume ${p.runId}`);
+      if (err instanceof KubePhaseError && err.step === 'helm-upgrade' && p.revisionBefore !== undefined)
+        output.err(
+          `airlift: to go back to revision ${p.revisionBefore} (the release before this run): airlift rollback ${p.runId}`,
+        );
     }
     if (err instanceof KubePhaseError && err.stderr.trim() !== '')
       output.err(`--- stderr of ${err.argv?.[0] ?? 'the command'} ---\n${err.stderr.trim()}`);
@@ -390,7 +409,7 @@ async function afterDistribute(
   store.phase('done');
   await finish(outcomes);
   output.out(
-    `upgrade of ${request.release} in ${request.namespace} to ${info.chart.version} done: ${p.nodes.length} node(s) verified, helm upgrade succeeded`,
+    `upgrade of ${request.release} in ${request.namespace} to ${request.fromRepo === undefined ? info.chart.version : `${chartRef(request.fromRepo)} ${request.version ?? ''}`} done: ${p.nodes.length} node(s) verified, helm upgrade succeeded`,
   );
   return ExitCode.Ok;
 }
@@ -422,7 +441,17 @@ function initialState(request: UpgradeRequest, p: Prepared, chartVersion: string
       pieceSize: request.pieceSize,
       allowHintMismatch: request.allowHintMismatch,
       ...request.session,
+      ...(request.fromRepo === undefined ? {} : { fromRepo: chartRef(request.fromRepo) }),
+      ...(request.fromRepo?.repoUrl === undefined ? {} : { repoUrl: request.fromRepo.repoUrl }),
+      ...(request.images === 'registry'
+        ? {
+            images: 'registry' as const,
+            prePull: request.prePull === true,
+            registryPlainHttp: request.registryPlainHttp === true,
+          }
+        : {}),
     },
+    ...(p.revisionBefore === undefined ? {} : { revisionBefore: p.revisionBefore }),
     startedAt: now,
     updatedAt: now,
     phase: 'preflight',

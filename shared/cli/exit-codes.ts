@@ -20,6 +20,8 @@ export const ExitCode = {
   Interrupted: 10,
   /** `status`: some targeted agent is stale, down, unknown, or none announced itself. */
   Unhealthy: 11,
+  /** `sync`: the registry or the chart repository refused or failed; a rerun skips what landed. */
+  PublishFailed: 12,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -50,6 +52,11 @@ const BY_ERROR: Partial<Record<ErrorCode, ExitCode>> = {
   [ErrorCode.IdentityInvalid]: ExitCode.Usage,
   [ErrorCode.ChartExtractFailed]: ExitCode.KubePhaseFailed,
   [ErrorCode.KubePhaseFailed]: ExitCode.KubePhaseFailed,
+  [ErrorCode.RegistryUnreachable]: ExitCode.PublishFailed,
+  [ErrorCode.RegistryAuthFailed]: ExitCode.PublishFailed,
+  [ErrorCode.RegistryRequestFailed]: ExitCode.PublishFailed,
+  [ErrorCode.ChartPublishFailed]: ExitCode.PublishFailed,
+  [ErrorCode.ChartRelocateFailed]: ExitCode.BadBundle,
 };
 
 /** The exit code for an error that ended a command. */

@@ -16,6 +16,8 @@ const ENV_NAME_EXCEPTIONS: Readonly<Record<string, string>> = {
  */
 const COMMAND_ENV_NAMES: Readonly<Record<string, string>> = {
   'serve listen': 'AIRLIFT_SERVE_LISTEN',
+  // AIRLIFT_CONFIG names airlift's own config file; sync's --config is charts-syncer's load-image.yaml.
+  'sync config': 'AIRLIFT_SYNC_CONFIG',
 };
 
 /** The config key of an option: its long name without `--` (and without `no-` for `--no-x`). */

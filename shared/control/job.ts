@@ -107,6 +107,39 @@ export type LoadImagesPayload = z.infer<typeof loadImagesPayloadSchema>;
 /** A payload as the coordinator sends it (the manifest in its wire form). */
 export type LoadImagesPayloadInput = z.input<typeof loadImagesPayloadSchema>;
 
+/** One image a node must be able to take from the registry, with what the bundle says it is. */
+export const registryImageSchema = z.object({
+  /** The full reference the cluster pulls (the retag target, e.g. registry.local:5000/library/nginx:1.25). */
+  reference: z.string().min(1),
+  /** The image config digest the bundle holds for it; checked after a pull when present. */
+  configDigest: digest.optional(),
+});
+export type RegistryImage = z.infer<typeof registryImageSchema>;
+
+/**
+ * How a node reaches the registry. Credentials and TLS material are never sent: the node's runtime
+ * configuration (containerd's hosts.toml under hostsDir, Docker's daemon.json and its logins) decides.
+ */
+export const registryAccessSchema = z.object({
+  /** Registry hosts (host[:port]) spoken to over plain HTTP (containerd: ctr --plain-http). */
+  plainHttp: z.array(z.string().min(1)).default([]),
+  /** containerd's hosts directory (default /etc/containerd/certs.d). */
+  hostsDir: z.string().min(1).optional(),
+});
+export type RegistryAccess = z.infer<typeof registryAccessSchema>;
+
+export const checkRegistryImagesPayloadSchema = z.object({
+  images: z.array(registryImageSchema).min(1),
+  /** Pull every image fully (and verify its config digest), not only resolve it. */
+  prePull: z.boolean(),
+  access: registryAccessSchema,
+  /** The agent gives up (and reports) after this long. */
+  timeoutMs: z.number().int().positive(),
+});
+export type CheckRegistryImagesPayload = z.infer<typeof checkRegistryImagesPayloadSchema>;
+/** A check-registry-images payload as the coordinator sends it. */
+export type CheckRegistryImagesPayloadInput = z.input<typeof checkRegistryImagesPayloadSchema>;
+
 const envelope = {
   v: z.literal(1),
   jobId: z.string().regex(RUN_ID),
@@ -119,8 +152,17 @@ const envelope = {
 /** Every job an agent runs; agents refuse anything that does not match one of these kinds. */
 export const jobSchema = z.discriminatedUnion('kind', [
   z.object({ ...envelope, kind: z.literal('load-images'), payload: loadImagesPayloadSchema }),
+  z.object({
+    ...envelope,
+    kind: z.literal('check-registry-images'),
+    payload: checkRegistryImagesPayloadSchema,
+  }),
 ]);
 export type Job = z.infer<typeof jobSchema>;
+/** A load-images job (the bundle path). */
+export type LoadImagesJob = Extract<Job, { kind: 'load-images' }>;
+/** A check-registry-images job (the registry path). */
+export type CheckRegistryImagesJob = Extract<Job, { kind: 'check-registry-images' }>;
 /** A job as the coordinator sends it. */
 export type JobInput = z.input<typeof jobSchema>;
 

@@ -42,6 +42,16 @@ const runParameters = z.object({
   kubectl: z.string().optional(),
   kubeconfig: z.string().optional(),
   kubeContext: z.string().optional(),
+  /** `upgrade --from-repo REPO/CHART`: the chart came from that helm repository. */
+  fromRepo: z.string().optional(),
+  /** `--repo-url`: where `helm repo add` finds the repository when helm lacks it. */
+  repoUrl: z.string().optional(),
+  /** `upgrade --images registry`: nodes checked the registry instead of loading the bundle's images. */
+  images: z.enum(['bundle', 'registry']).optional(),
+  /** `--pre-pull` with `--images registry`. */
+  prePull: z.boolean().optional(),
+  /** `--registry-plain-http` with `--images registry`. */
+  registryPlainHttp: z.boolean().optional(),
 });
 export type RunParameters = z.infer<typeof runParameters>;
 
@@ -64,5 +74,16 @@ export const runStateSchema = z.object({
   phase: z.enum(RUN_PHASES),
   nodes: z.record(z.string().regex(NODE_NAME), nodeState),
   failure: z.object({ phase: z.string(), message: z.string() }).optional(),
+  /** The release's revision (`helm status` `version`) before the run changed anything: where `airlift rollback` goes. */
+  revisionBefore: z.number().int().nonnegative().optional(),
+  /** `airlift rollback` of this run: the revision it rolled back to, when, and how it ended. */
+  rollback: z
+    .object({
+      revision: z.number().int().nonnegative(),
+      at: z.string(),
+      outcome: z.enum(['done', 'failed']),
+      message: z.string().optional(),
+    })
+    .optional(),
 });
 export type RunState = z.infer<typeof runStateSchema>;

@@ -17,6 +17,8 @@ export const ErrorCode = {
   RuntimeLoadFailed: 'RUNTIME_LOAD_FAILED',
   RuntimeTagFailed: 'RUNTIME_TAG_FAILED',
   RuntimeBlobRejected: 'RUNTIME_BLOB_REJECTED',
+  RegistryImageNotFound: 'REGISTRY_IMAGE_NOT_FOUND',
+  RegistryPullFailed: 'REGISTRY_PULL_FAILED',
   ImageVerificationFailed: 'IMAGE_VERIFICATION_FAILED',
   ReleaseNotFound: 'RELEASE_NOT_FOUND',
   ChartExtractFailed: 'CHART_EXTRACT_FAILED',
@@ -39,6 +41,11 @@ export const ErrorCode = {
   SignatureInvalid: 'SIGNATURE_INVALID',
   JobRefused: 'JOB_REFUSED',
   RunLocked: 'RUN_LOCKED',
+  RegistryUnreachable: 'REGISTRY_UNREACHABLE',
+  RegistryAuthFailed: 'REGISTRY_AUTH_FAILED',
+  RegistryRequestFailed: 'REGISTRY_REQUEST_FAILED',
+  ChartRelocateFailed: 'CHART_RELOCATE_FAILED',
+  ChartPublishFailed: 'CHART_PUBLISH_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

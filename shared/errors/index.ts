@@ -10,3 +10,4 @@ export * from './bus-errors.js';
 export * from './piece-errors.js';
 export * from './spool-errors.js';
 export * from './trust-errors.js';
+export * from './chart-publish-errors.js';

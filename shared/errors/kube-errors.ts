@@ -25,8 +25,14 @@ export class ChartExtractError extends AirliftError {
   }
 }
 
-/** The steps of the kube phase, in the order they run. */
-export const KUBE_PHASE_STEPS = ['backup-values', 'extract-chart', 'apply-crds', 'helm-upgrade'] as const;
+/** The steps of the kube phase, in the order they run (helm-repo only with `upgrade --from-repo`). */
+export const KUBE_PHASE_STEPS = [
+  'helm-repo',
+  'backup-values',
+  'extract-chart',
+  'apply-crds',
+  'helm-upgrade',
+] as const;
 /** One step of the kube phase. */
 export type KubePhaseStep = (typeof KUBE_PHASE_STEPS)[number];
 

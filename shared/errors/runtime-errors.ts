@@ -54,3 +54,33 @@ export class ImageVerificationError extends AirliftError {
     super(message, context);
   }
 }
+
+/** The registry answered that it has no such image (no manifest under that tag or digest). */
+export class RegistryImageNotFoundError extends AirliftError {
+  readonly code = ErrorCode.RegistryImageNotFound;
+  constructor(runtime: string, reference: string, detail: string, cause?: unknown) {
+    super(
+      `${runtime}: the registry has no image ${reference}: ${detail}; push it there first (airlift sync)`,
+      { reference },
+      { cause },
+    );
+  }
+}
+
+/** Resolving or pulling an image from its registry failed for another reason (unreachable, refused, TLS). */
+export class RegistryPullError extends AirliftError {
+  readonly code = ErrorCode.RegistryPullFailed;
+  constructor(
+    runtime: string,
+    action: 'resolve' | 'pull',
+    reference: string,
+    detail: string,
+    cause?: unknown,
+  ) {
+    super(
+      `${runtime}: could not ${action} ${reference}: ${detail}; check the node's registry configuration (containerd hosts.toml, Docker daemon.json and login)`,
+      { reference },
+      { cause },
+    );
+  }
+}

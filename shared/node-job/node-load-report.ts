@@ -14,6 +14,12 @@ export const imageLoadOutcomeSchema = z.object({
   /** What the runtime holds under `target`, when it is something else. */
   foundDigest: z.string().optional(),
   problem: z.string().optional(),
+  /** Registry mode: the node's runtime resolved the reference at its registry. */
+  resolved: z.boolean().optional(),
+  /** Registry mode: the node pulled the image from its registry (--pre-pull). */
+  pulled: z.boolean().optional(),
+  /** Registry mode: the manifest (or index) digest the registry answered with. */
+  manifestDigest: z.string().optional(),
 });
 export type ImageLoadOutcome = z.infer<typeof imageLoadOutcomeSchema>;
 

@@ -6,7 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { status as GrpcStatus, credentials } from '@grpc/grpc-js';
 import { connect } from '@nats-io/transport-node';
-import { jobAckSchema, Subjects, type Heartbeat, type Job, type JobAck } from '../../shared/control/index.js';
+import {
+  jobAckSchema,
+  Subjects,
+  type Heartbeat,
+  type LoadImagesJob as Job,
+  type JobAck,
+} from '../../shared/control/index.js';
 import { openMessage, seal, SigningKey } from '../../shared/trust/index.js';
 import { writeSampleBundle, type SampleBundle } from '../helpers/fixtures/index.js';
 import { readStandInLog, standInEnv } from '../helpers/kube-stand-ins.js';

@@ -15,7 +15,7 @@ import {
   Subjects,
   heartbeatSchema,
   type Heartbeat,
-  type Job,
+  type LoadImagesJob,
   type JobAck,
   type JobEventBody,
 } from '../../../shared/control/index.js';
@@ -141,8 +141,10 @@ export class SimAgent {
     const verdict = await this.gate.check(data);
     if (!verdict.ok) return refuse(verdict.jobId, verdict.reason);
     if (this.state !== 'ready') return refuse(verdict.job.jobId, `agent is ${this.state}`);
-    this.state = 'busy';
     const job = verdict.job;
+    if (job.kind !== 'load-images')
+      return refuse(job.jobId, 'the simulated agent only runs load-images jobs');
+    this.state = 'busy';
     // As the daemon: the job starts while the ack goes out, its first event after it.
     setTimeout(() => {
       this.runJob(job);
@@ -151,7 +153,7 @@ export class SimAgent {
   }
 
   /** The events of a load-images job that verified every reference, in the real job's order. */
-  private runJob(job: Job): void {
+  private runJob(job: LoadImagesJob): void {
     const started = performance.now();
     const { archive, plan } = job.payload;
     const publish = jobEventPublisher(job, this.node, this.sealer, (subject, data) => {

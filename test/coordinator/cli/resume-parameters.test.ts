@@ -145,6 +145,16 @@ describe('resumeRequest', () => {
     assert.equal(forced.forceLoad, true);
   });
 
+  it('reuses --images registry, --pre-pull and --registry-plain-http', () => {
+    const request = resumeRequest(
+      record({ ...PARAMETERS, images: 'registry', prePull: true, registryPlainHttp: false }),
+      DEFAULT_FLAGS,
+      none,
+    );
+    assert.deepEqual([request.images, request.prePull, request.registryPlainHttp], ['registry', true, false]);
+    assert.equal(resumeRequest(record(PARAMETERS), DEFAULT_FLAGS, none).images, undefined);
+  });
+
   it('still checks an explicit flag', () => {
     assert.throws(
       () => resumeRequest(record(PARAMETERS), { ...DEFAULT_FLAGS, pieceSize: '3MiB' }, only('pieceSize')),

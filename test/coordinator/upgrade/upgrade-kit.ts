@@ -140,7 +140,10 @@ export class FleetKit {
   async distribute(
     nodes: readonly string[],
     options: Partial<
-      Pick<DistributeInput, 'timeoutMs' | 'ackTimeoutMs' | 'livenessCheckMs' | 'signal' | 'onNotice'>
+      Pick<
+        DistributeInput,
+        'timeoutMs' | 'ackTimeoutMs' | 'livenessCheckMs' | 'signal' | 'onNotice' | 'registryPayload'
+      >
     > = {},
   ): Promise<{ outcomes: NodeOutcome[]; events: JobEvent[]; stored: RunState; store: RunStore }> {
     const logger = silentLogger();
@@ -161,6 +164,7 @@ export class FleetKit {
       logger,
       onEvent: (e) => events.push(e),
       ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
+      ...(options.registryPayload === undefined ? {} : { registryPayload: options.registryPayload }),
     });
     await store.flush();
     const entry = await (await this.coordinator.kv(Buckets.runs)).get(RUN_ID);

@@ -169,6 +169,6 @@ export function wirePayload(parsed: LoadImagesJob['payload']): LoadImagesPayload
 }
 
 /** A job as it travels on the bus (what jobSchema parses back into `parsed`). */
-export function wireJob(parsed: LoadImagesJob): JobInput {
+export function wireJob(parsed: LoadImagesJob): Extract<JobInput, { kind: 'load-images' }> {
   return { ...parsed, payload: wirePayload(parsed.payload) };
 }
