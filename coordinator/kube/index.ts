@@ -1,6 +1,13 @@
 export { extractChart, findChartDifference, type ChartSource, type ExtractedChart } from './chart-extract.js';
 export { formatArgv } from './format-argv.js';
-export { chartRef, parseRepoChart, type RepoChart } from './helm-repo.js';
+export {
+  chartRef,
+  listRepos,
+  parseRepoChart,
+  repoUpdateCommand,
+  searchVersions,
+  type RepoChart,
+} from './helm-repo.js';
 export {
   historyCommand,
   readHistory,

@@ -4,12 +4,22 @@ import type { AgentRow, FleetRegistry } from '../fleet/index.js';
 import { formatBytes } from '../../shared/cli/index.js';
 import { AirliftError } from '../../shared/errors/index.js';
 import { unreachableAgents, type DataPlaneReachOptions } from './data-plane-reach.js';
+import { repoChartProblem, type RepoTarget } from './repo-preflight.js';
 import { parse as parseYaml } from 'yaml';
 
 /** One failed preflight check: which, where (node), and what to do. */
 export interface PreflightFailure {
   readonly check:
-    'agents' | 'agent' | 'runtime' | 'disk' | 'spool' | 'data-plane' | 'helm' | 'release' | 'registry';
+    | 'agents'
+    | 'agent'
+    | 'runtime'
+    | 'disk'
+    | 'spool'
+    | 'data-plane'
+    | 'helm'
+    | 'helm-repo'
+    | 'release'
+    | 'registry';
   readonly node?: string;
   readonly message: string;
 }
@@ -44,6 +54,8 @@ export interface PreflightInput {
   readonly requiredSpoolBytes?: number;
   /** How every healthy targeted agent's advertised data-plane address is pinged. */
   readonly dataPlane: DataPlaneReachOptions;
+  /** `--from-repo`: the repository must be known to helm and list the version. */
+  readonly fromRepo?: RepoTarget;
   readonly signal: AbortSignal;
   readonly logger: Logger;
 }
@@ -90,6 +102,14 @@ export async function preflight(input: PreflightInput): Promise<PreflightResult>
       }
     } catch (err) {
       failures.push({ check: 'registry', message: `cannot read the release's values: ${messageOf(err)}` });
+    }
+  }
+  if (input.fromRepo !== undefined) {
+    try {
+      const problem = await repoChartProblem(input.kube, input.fromRepo, input.signal);
+      if (problem !== undefined) failures.push({ check: 'helm-repo', message: problem });
+    } catch (err) {
+      failures.push({ check: 'helm-repo', message: messageOf(err) });
     }
   }
   for (const { node, message } of await unreachable) failures.push({ check: 'data-plane', node, message });

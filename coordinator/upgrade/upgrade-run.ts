@@ -147,6 +147,9 @@ function runPreflight(
     signal: deps.signal,
     logger: deps.logger,
     ...(request.imageRegistry === undefined ? {} : { imageRegistry: request.imageRegistry }),
+    ...(request.fromRepo === undefined || request.version === undefined
+      ? {}
+      : { fromRepo: { source: request.fromRepo, version: request.version, dryRun: request.dryRun } }),
   });
 }
 

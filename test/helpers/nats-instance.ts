@@ -5,9 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
-import { execa } from 'execa';
 
 import { spawnDaemon, waitUntilReady } from './daemon-process.js';
+import { makeLoopbackCertificate } from './loopback-certificate.js';
 import type { DaemonProcess } from './daemon-process.js';
 import { requireBinary } from './host-prereqs.js';
 import { makeTempDir } from './temp-dir.js';
@@ -76,7 +76,6 @@ export interface NatsProbeCredentials {
 }
 
 const PROBE_TIMEOUT_MS = 1_000;
-const OPENSSL_TIMEOUT_MS = 15_000;
 
 /** Starts nats-server in a fresh temp dir and resolves once a client can connect (and use JetStream). */
 export async function startNats(options: NatsOptions = {}): Promise<NatsInstance> {
@@ -118,7 +117,7 @@ export async function startNats(options: NatsOptions = {}): Promise<NatsInstance
   };
 
   try {
-    const tls = options.tls === true ? await makeServerCertificate(dir) : undefined;
+    const tls = options.tls === true ? await makeLoopbackCertificate(dir) : undefined;
     const scheme = tls === undefined && external === undefined ? 'nats' : 'tls';
     const configFile = join(dir, 'nats-server.conf');
     const writeConfig = (port: number): void => {
@@ -287,56 +286,4 @@ function serverConfig(input: ConfigInput): string {
     lines.push(`tls { cert_file: ${q(certFile)}, key_file: ${q(keyFile)}, timeout: 2 }`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-async function makeServerCertificate(dir: string): Promise<NatsTlsFiles> {
-  const openssl = requireBinary('openssl');
-  const tlsDir = join(dir, 'tls');
-  mkdirSync(tlsDir);
-  const path = (name: string): string => join(tlsDir, name);
-  const run = (...args: string[]) => execa(openssl, args, { timeout: OPENSSL_TIMEOUT_MS });
-  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run(
-    'req',
-    '-x509',
-    ...ecKey,
-    '-keyout',
-    path('ca.key'),
-    '-out',
-    path('ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=airlift-test-ca',
-  );
-  await run(
-    'req',
-    ...ecKey,
-    '-keyout',
-    path('server.key'),
-    '-out',
-    path('server.csr'),
-    '-subj',
-    '/CN=127.0.0.1',
-  );
-  // Node checks the IP SAN, not the CN, when the client dials an address.
-  writeFileSync(path('server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  await run(
-    'x509',
-    '-req',
-    '-in',
-    path('server.csr'),
-    '-CA',
-    path('ca.pem'),
-    '-CAkey',
-    path('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    path('server.pem'),
-    '-days',
-    '2',
-    '-extfile',
-    path('server.ext'),
-  );
-  return { caFile: path('ca.pem'), certFile: path('server.pem'), keyFile: path('server.key') };
 }

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-import { execa } from 'execa';
-
 import { spawnDaemon, waitUntilReady } from './daemon-process.js';
+import { makeLoopbackCertificate } from './loopback-certificate.js';
 import { requireBinary } from './host-prereqs.js';
 import { makeTempDir } from './temp-dir.js';
 
@@ -18,8 +17,6 @@ export const REGISTRY_PASSWORD = 'airlift-registry-pw';
 // distribution's htpasswd accepts bcrypt only and apache2-utils is not installed: a fixed hash of
 // REGISTRY_PASSWORD, made once with `perl -e 'print crypt("airlift-registry-pw", q($2b$05$airliftregistrysaltxxu))'`.
 const REGISTRY_PASSWORD_BCRYPT = '$2b$05$airliftregistrysaltxxu19CaeVxLCl8IFhnGHxRHZK7v8RqlB1K';
-
-const OPENSSL_TIMEOUT_MS = 15_000;
 
 /** Knobs for startRegistry. */
 export interface RegistryOptions {
@@ -55,7 +52,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   try {
     const port = await freePort();
     const host = `127.0.0.1:${port}`;
-    const tls = options.tls === true ? await makeCertificate(dir.path) : undefined;
+    const tls = options.tls === true ? await makeLoopbackCertificate(dir.path) : undefined;
     const htpasswd = join(dir.path, 'htpasswd');
     if (options.htpasswd === true) writeFileSync(htpasswd, `${REGISTRY_USER}:${REGISTRY_PASSWORD_BCRYPT}\n`);
     const config = join(dir.path, 'config.yml');
@@ -153,55 +150,4 @@ function freePort(): Promise<number> {
       });
     });
   });
-}
-
-async function makeCertificate(dir: string): Promise<{ caFile: string; certFile: string; keyFile: string }> {
-  const openssl = requireBinary('openssl');
-  const tlsDir = join(dir, 'tls');
-  mkdirSync(tlsDir);
-  const path = (name: string): string => join(tlsDir, name);
-  const run = (...args: string[]) => execa(openssl, args, { timeout: OPENSSL_TIMEOUT_MS });
-  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run(
-    'req',
-    '-x509',
-    ...ecKey,
-    '-keyout',
-    path('ca.key'),
-    '-out',
-    path('ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=airlift-test-ca',
-  );
-  await run(
-    'req',
-    ...ecKey,
-    '-keyout',
-    path('server.key'),
-    '-out',
-    path('server.csr'),
-    '-subj',
-    '/CN=127.0.0.1',
-  );
-  writeFileSync(path('server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  await run(
-    'x509',
-    '-req',
-    '-in',
-    path('server.csr'),
-    '-CA',
-    path('ca.pem'),
-    '-CAkey',
-    path('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    path('server.pem'),
-    '-days',
-    '2',
-    '-extfile',
-    path('server.ext'),
-  );
-  return { caFile: path('ca.pem'), certFile: path('server.pem'), keyFile: path('server.key') };
 }

@@ -54,10 +54,11 @@ describe(
       ]) {
         assert.ok(run.stdout.includes(line), `${line}\nnot in:\n${run.stdout}`);
       }
-      const ran = (await readStandInLog(log)).map((c) => c.argv[0]);
+      // Preflight asks whether helm knows the repository; nothing else of the procedure runs.
+      const ran = (await readStandInLog(log)).map((c) => c.argv.slice(0, 2).join(' '));
       assert.ok(
-        !ran.some((sub) => ['repo', 'search', 'pull', 'upgrade', 'apply'].includes(sub ?? '')),
-        ran.join(' '),
+        !ran.some((sub) => /^(repo (add|update)|search|pull|upgrade|apply)\b/.test(sub)),
+        ran.join(', '),
       );
     });
 
@@ -72,7 +73,8 @@ describe(
       ]);
       assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
       const calls = (await readStandInLog(log)).map((c) => [c.tool, ...c.argv].join(' '));
-      const kube = calls.slice(calls.indexOf('helm repo list -o json'));
+      // Preflight lists the repositories first; the kube phase's procedure starts at the last listing.
+      const kube = calls.slice(calls.lastIndexOf('helm repo list -o json'));
       assert.deepEqual(kube, [
         'helm repo list -o json',
         'helm repo add airlift https://charts.example.com/airlift',
@@ -92,7 +94,7 @@ describe(
       assert.equal(stored.parameters.repoUrl, 'https://charts.example.com/airlift');
     });
 
-    it('a version the repository lacks: exit 9 listing the versions it has, nothing changed', async () => {
+    it('a version the repository lacks: preflight stops (exit 7) listing the versions it has, before any job', async () => {
       const log = logFile();
       const run = await upgrade(
         fleet,
@@ -101,11 +103,12 @@ describe(
         standInEnv(log, { AIRLIFT_STANDIN_REPO_VERSIONS: '0.19.0,0.20.0' }),
         FROM_REPO,
       );
-      assert.equal(run.exitCode, 9, `${run.stdout}\n${run.stderr}`);
+      assert.equal(run.exitCode, 7, `${run.stdout}\n${run.stderr}`);
       assert.match(
-        run.stderr,
-        /airlift\/kairship 0\.21\.0 is not in repository airlift: versions listed: 0\.19\.0, 0\.20\.0/,
+        `${run.stdout}\n${run.stderr}`,
+        /helm-repo.*airlift\/kairship 0\.21\.0 is not in repository airlift: versions listed: 0\.19\.0, 0\.20\.0/,
       );
+      assert.doesNotMatch(run.stdout, /run id/, 'no run began');
       const ran = (await readStandInLog(log)).map((c) => c.argv[0]);
       assert.ok(!ran.includes('pull') && !ran.includes('upgrade') && !ran.includes('apply'), ran.join(' '));
     });
