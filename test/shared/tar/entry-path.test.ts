@@ -45,6 +45,7 @@ describe('checkEntryPath: unsafe names are refused with the reason', () => {
     ['a\\..\\b', /backslash/],
     ['original-chart\\Chart.yaml', /backslash/],
     ['C:/Windows/x', /drive letter/],
+    ['./c:/x', /drive letter/],
     ['c:\\x', /drive letter|backslash/],
     ['.', /root/],
     ['./', /root/],
